@@ -1,0 +1,71 @@
+# xsltpress - a blog engine: XML articles, XSLT pages, FastCGI.
+#
+#   make            build build/xsltpress
+#   make run        serve the sample site on http://127.0.0.1:8080 via nginx
+#   make test       every test (installs what is missing when run as root)
+#
+# CFLAGS, CPPFLAGS and LDFLAGS from the command line or the environment are
+# honoured; the project's own flags are added to them, never replace them.
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS    ?= -O2 -g
+VERSION    = 0.1.0
+
+PKGS       = libxml-2.0 libxslt libexslt fcgi
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lexslt -lxslt -lxml2 -lfcgi)
+
+XP_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DXP_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+XP_CFLAGS   = -std=c11 -Wall -Wextra -Werror -pthread
+XP_LIBS     = $(PKG_LIBS) -pthread
+
+BUILD     ?= build
+SRCS       = $(wildcard cgi-src/*.c)
+OBJS       = $(SRCS:cgi-src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS   = $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/xsltpress
+
+$(BUILD)/xsltpress: $(OBJS)
+	$(CC) $(CFLAGS) $(XP_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(XP_LIBS)
+
+$(BUILD)/obj/%.o: cgi-src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(XP_CPPFLAGS) $(CFLAGS) $(XP_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(XP_CPPFLAGS) $(CFLAGS) $(XP_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(LIB_OBJS) $(XP_LIBS) -lcmocka
+
+deps-build:
+	@scripts/deps.sh build
+deps-run:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
+
+run: deps-run
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh
+
+# Unit tests (cmocka), then the real program behind a real nginx, then
+# the pages in headless Chromium.
+test: deps-test
+	@$(MAKE) --no-print-directory all unit-bins
+	@tests/run-all.sh
+
+unit-bins: $(UNIT_BINS)
+
+unit: unit-bins
+	@status=0; for t in $(UNIT_BINS); do $$t || status=1; done; exit $$status
+
+clean:
+	rm -rf $(BUILD) tests/out
+
+.PHONY: all run test unit unit-bins clean deps-build deps-run deps-test

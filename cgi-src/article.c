@@ -1,0 +1,536 @@
+/* article.c - read one article file, check it against the format, keep its
+ * metadata.  Everything a writer can get wrong is reported here, once, with
+ * the file, the line and the reason. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+
+#include "article.h"
+
+/* The one set of parser options articles are read with.  Never NOENT,
+ * DTDLOAD or HUGE: no entity is expanded, nothing fetched, and libxml2's
+ * depth limit of 256 stays in force. */
+#define ARTICLE_PARSE_OPTIONS \
+	(XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | \
+	 XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+bool
+article_slug_valid(const char *s, size_t len)
+{
+	bool after_dash = true;
+
+	if (len == 0 || len > SLUG_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '-') {
+			if (after_dash)
+				return false;
+			after_dash = true;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')) {
+			after_dash = false;
+		} else {
+			return false;
+		}
+	}
+	return !after_dash;
+}
+
+enum name_kind
+article_name_kind(const char *name, char *slug)
+{
+	size_t len = strlen(name);
+
+	/* Dotfiles, editor swap and backup files, and anything that does not
+	 * end in ".xml" are not articles and not worth a warning. */
+	if (name[0] == '.' || name[0] == '#' || len <= 4 ||
+	    strcmp(name + len - 4, ".xml") != 0)
+		return NAME_IGNORED;
+	if (!article_slug_valid(name, len - 4))
+		return NAME_BAD_SLUG;
+	memcpy(slug, name, len - 4);
+	slug[len - 4] = '\0';
+	return NAME_ARTICLE;
+}
+
+/* What the parser's error hook keeps: the first error, not libxml2's last. */
+struct parse_state {
+	const char *path;
+	struct xp_error *err;
+	bool failed;
+};
+
+static void
+first_error(void *user, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt->_private;
+
+	if (ps->failed || e->level < XML_ERR_ERROR)
+		return;
+	ps->failed = true;
+	xp_error_set(ps->err, XP_ERR_PARSE, ps->path, e->line, "%s",
+	    e->message ? e->message : "not well-formed");
+	/* libxml2 messages end in a newline; the log adds its own. */
+	if (ps->err != NULL)
+		ps->err->reason[strcspn(ps->err->reason, "\n")] = '\0';
+}
+
+/* A DOCTYPE is refused at the point it appears, before any of its
+ * declarations can be read. */
+static void
+reject_doctype(void *user, const xmlChar *name, const xmlChar *external_id,
+    const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (!ps->failed) {
+		ps->failed = true;
+		xp_error_set(ps->err, XP_ERR_INVALID, ps->path,
+		    xmlSAX2GetLineNumber(ctxt),
+		    "a DOCTYPE is not allowed in an article");
+	}
+	xmlStopParser(ctxt);
+}
+
+xmlDocPtr
+article_parse_xml(const char *path, const char *bytes, size_t len,
+    struct xp_error *err)
+{
+	struct parse_state ps = { path, err, false };
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+
+	if (len > INT_MAX) {
+		xp_error_set(err, XP_ERR_TOO_BIG, path, 0, "file too large");
+		return NULL;
+	}
+	if ((ctxt = xmlNewParserCtxt()) == NULL) {
+		xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+		return NULL;
+	}
+	ctxt->_private = &ps;
+	ctxt->sax->serror = first_error;
+	ctxt->sax->internalSubset = reject_doctype;
+	ctxt->sax->externalSubset = NULL;
+	doc = xmlCtxtReadMemory(ctxt, bytes, (int)len, path, NULL,
+	    ARTICLE_PARSE_OPTIONS);
+	if (doc != NULL && (ps.failed || !ctxt->wellFormed)) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	if (doc == NULL && !ps.failed)
+		xp_error_set(err, XP_ERR_PARSE, path, 0, "not well-formed XML");
+	if (doc != NULL && doc->encoding != NULL &&
+	    xmlStrcasecmp(doc->encoding, BAD_CAST "UTF-8") != 0) {
+		xp_error_set(err, XP_ERR_INVALID, path, 1,
+		    "encoding \"%s\" declared; articles are UTF-8", doc->encoding);
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+/* Returns the text of NODE with runs of white space folded to one space
+ * and trimmed (caller frees), or NULL when it has element children: the
+ * format says these fields are plain text. */
+static char *
+plain_text(xmlNodePtr node)
+{
+	xmlChar *raw;
+	char *out, *w;
+	bool space = false;
+
+	for (xmlNodePtr c = node->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return NULL;
+	if ((raw = xmlNodeGetContent(node)) == NULL)
+		return strdup("");
+	if ((out = malloc(strlen((char *)raw) + 1)) == NULL) {
+		xmlFree(raw);
+		return NULL;
+	}
+	w = out;
+	for (const char *r = (char *)raw; *r; r++) {
+		if (isspace((unsigned char)*r)) {
+			space = w != out;
+			continue;
+		}
+		if (space)
+			*w++ = ' ';
+		space = false;
+		*w++ = *r;
+	}
+	*w = '\0';
+	xmlFree(raw);
+	return out;
+}
+
+/* Counts words in the string value of NODE: runs of non-space characters,
+ * with element boundaries not splitting a word (as XPath string() reads). */
+static void
+count_words(xmlNodePtr node, bool *in_word, unsigned *words)
+{
+	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			for (const xmlChar *p = c->content; p && *p; p++) {
+				if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+					*in_word = false;
+				} else if (!*in_word) {
+					*in_word = true;
+					(*words)++;
+				}
+			}
+		} else if (c->type == XML_ELEMENT_NODE) {
+			count_words(c, in_word, words);
+		}
+	}
+}
+
+static bool
+is_element(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns == NULL &&
+	    xmlStrcmp(n->name, BAD_CAST name) == 0;
+}
+
+static enum xp_status
+add_tag(struct article *a, const char *path, xmlNodePtr node,
+    struct xp_error *err)
+{
+	char *tag = plain_text(node), **grown;
+
+	if (tag == NULL || tag[0] == '\0' ||
+	    strspn(tag, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(tag) ||
+	    strlen(tag) > SLUG_MAX) {
+		free(tag);
+		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(node),
+		    "<tag> must be lowercase letters, digits and '-' (at most %d)",
+		    SLUG_MAX);
+	}
+	for (size_t i = 0; i < a->ntags; i++)
+		if (strcmp(a->tags[i], tag) == 0) {
+			free(tag);
+			return XP_OK;
+		}
+	if ((grown = realloc(a->tags, (a->ntags + 1) * sizeof(*grown))) == NULL) {
+		free(tag);
+		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+	}
+	a->tags = grown;
+	a->tags[a->ntags++] = tag;
+	return XP_OK;
+}
+
+/* The fields that are plain text, and where each one goes. */
+struct text_field {
+	const char *name;
+	size_t offset;
+	bool required;
+};
+
+static const struct text_field text_fields[] = {
+	{ "title", offsetof(struct article, title), true },
+	{ "summary", offsetof(struct article, summary), true },
+	{ "author", offsetof(struct article, author), false },
+};
+
+static enum xp_status
+take_date(const char *path, xmlNodePtr node, struct xp_date *out,
+    struct xp_error *err)
+{
+	char *text = plain_text(node);
+	bool ok = text != NULL && date_parse(text, out);
+
+	if (!ok) {
+		xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(node),
+		    "<%s> \"%.40s\" is not YYYY-MM-DD or an RFC 3339 date-time",
+		    node->name, text ? text : "");
+	}
+	free(text);
+	return ok ? XP_OK : XP_ERR_INVALID;
+}
+
+static enum xp_status
+take_minutes(const char *path, xmlNodePtr node, unsigned *out,
+    struct xp_error *err)
+{
+	char *text = plain_text(node), *end = NULL;
+	unsigned long n = 0;
+	bool ok;
+
+	if (text != NULL && isdigit((unsigned char)text[0]))
+		n = strtoul(text, &end, 10);
+	ok = end != NULL && *end == '\0' && n >= 1 &&
+	    n <= ARTICLE_MAX_READING_MINUTES;
+	free(text);
+	if (!ok)
+		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(node),
+		    "<reading-minutes> must be a whole number from 1 to %d",
+		    ARTICLE_MAX_READING_MINUTES);
+	*out = (unsigned)n;
+	return XP_OK;
+}
+
+/* Walks the root's children once, filling A.  Unknown elements are left
+ * for the stylesheets, as the format promises. */
+static enum xp_status
+extract(struct article *a, const char *path, xmlNodePtr root,
+    struct xp_error *err)
+{
+	xmlNodePtr body = NULL, published = NULL;
+	enum xp_status st = XP_OK;
+	bool in_word = false;
+
+	for (xmlNodePtr n = root->children; n != NULL && st == XP_OK; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || n->ns != NULL)
+			continue;
+		for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
+			char **field = (char **)((char *)a + text_fields[i].offset);
+
+			if (!is_element(n, text_fields[i].name))
+				continue;
+			if (*field != NULL)
+				return xp_error_set(err, XP_ERR_INVALID, path,
+				    xmlGetLineNo(n), "<%s> appears twice", n->name);
+			if ((*field = plain_text(n)) == NULL)
+				return xp_error_set(err, XP_ERR_INVALID, path,
+				    xmlGetLineNo(n), "<%s> must be plain text",
+				    n->name);
+		}
+		if (is_element(n, "published")) {
+			if (published != NULL)
+				return xp_error_set(err, XP_ERR_INVALID, path,
+				    xmlGetLineNo(n), "<published> appears twice");
+			published = n;
+			st = take_date(path, n, &a->published, err);
+		} else if (is_element(n, "updated")) {
+			st = take_date(path, n, &a->updated, err);
+			a->has_updated = true;
+		} else if (is_element(n, "reading-minutes")) {
+			st = take_minutes(path, n, &a->reading_minutes, err);
+		} else if (is_element(n, "draft")) {
+			a->draft = true;
+		} else if (is_element(n, "tags")) {
+			for (xmlNodePtr t = n->children; t && st == XP_OK; t = t->next)
+				if (is_element(t, "tag"))
+					st = add_tag(a, path, t, err);
+		} else if (is_element(n, "body")) {
+			if (body != NULL)
+				return xp_error_set(err, XP_ERR_INVALID, path,
+				    xmlGetLineNo(n), "<body> appears twice");
+			body = n;
+		}
+	}
+	if (st != XP_OK)
+		return st;
+	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
+		char **field = (char **)((char *)a + text_fields[i].offset);
+
+		if (text_fields[i].required && (*field == NULL || **field == '\0'))
+			return xp_error_set(err, XP_ERR_INVALID, path,
+			    xmlGetLineNo(root), "<%s> is required and missing or empty",
+			    text_fields[i].name);
+	}
+	if (published == NULL)
+		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(root),
+		    "<published> is required and missing");
+	if (body == NULL)
+		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(root),
+		    "<body> is required and missing");
+	count_words(body, &in_word, &a->word_count);
+	if (a->reading_minutes == 0)
+		a->reading_minutes = a->word_count == 0 ? 1
+		    : (a->word_count + 229) / 230;
+	return XP_OK;
+}
+
+enum xp_status
+article_parse(const char *path, const char *slug, const char *bytes,
+    size_t len, struct article **out, struct xp_error *err)
+{
+	struct article *a;
+	enum xp_status st;
+	xmlNodePtr root;
+	xmlDocPtr doc;
+
+	if ((doc = article_parse_xml(path, bytes, len, err)) == NULL)
+		return err ? err->status : XP_ERR_PARSE;
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || !is_element(root, "article")) {
+		st = xp_error_set(err, XP_ERR_INVALID, path,
+		    root ? xmlGetLineNo(root) : 1,
+		    "the root element must be <article> in no namespace");
+		xmlFreeDoc(doc);
+		return st;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->slug = strdup(slug)) == NULL ||
+	    (a->source = malloc(len + 1)) == NULL) {
+		xmlFreeDoc(doc);
+		if (a != NULL)
+			atomic_init(&a->refs, 1);
+		article_unref(a);
+		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+	}
+	atomic_init(&a->refs, 1);
+	memcpy(a->source, bytes, len);
+	a->source[len] = '\0';
+	a->source_len = len;
+	a->loaded_at = time(NULL);
+	st = extract(a, path, root, err);
+	xmlFreeDoc(doc);
+	if (st != XP_OK) {
+		article_unref(a);
+		return st;
+	}
+	*out = a;
+	return XP_OK;
+}
+
+/* Opens DIR/NAME for reading.  A symbolic link is followed only when it
+ * resolves inside DIR: a writer may link an article in from a sibling
+ * folder of the site, but not publish /etc/passwd. */
+static int
+open_inside(const char *dir, const char *path, struct xp_error *err)
+{
+	char real_dir[PATH_MAX], real_file[PATH_MAX];
+	struct stat st;
+	size_t n;
+	int fd;
+
+	if (lstat(path, &st) != 0)
+		return xp_error_set(err, XP_ERR_IO, path, 0, "%s", strerror(errno)), -1;
+	if (S_ISLNK(st.st_mode)) {
+		if (realpath(dir, real_dir) == NULL || realpath(path, real_file) == NULL)
+			return xp_error_set(err, XP_ERR_IO, path, 0,
+			    "broken symbolic link"), -1;
+		n = strlen(real_dir);
+		if (strncmp(real_file, real_dir, n) != 0 || real_file[n] != '/')
+			return xp_error_set(err, XP_ERR_INVALID, path, 0,
+			    "symbolic link leads outside the articles folder"), -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
+		return xp_error_set(err, XP_ERR_IO, path, 0, "%s",
+		    strerror(errno)), -1;
+	return fd;
+}
+
+enum xp_status
+article_load(const char *dir, const char *name, size_t max_bytes,
+    struct article **out, struct file_stamp *stamp_out, struct xp_error *err)
+{
+	char path[PATH_MAX], slug[SLUG_MAX + 1];
+	enum xp_status status;
+	struct stat st;
+	size_t got = 0;
+	char *bytes;
+	ssize_t n;
+	int fd;
+
+	if (article_name_kind(name, slug) != NAME_ARTICLE)
+		return xp_error_set(err, XP_ERR_INVALID, name, 0,
+		    "not an article file name (want <slug>.xml, slug ^[a-z0-9]+(-[a-z0-9]+)*$)");
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return xp_error_set(err, XP_ERR_INVALID, name, 0, "path too long");
+	if ((fd = open_inside(dir, path, err)) < 0)
+		return err ? err->status : XP_ERR_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return xp_error_set(err, XP_ERR_INVALID, path, 0,
+		    "not a regular file");
+	}
+	if (stamp_out != NULL) {
+		stamp_out->dev = st.st_dev;
+		stamp_out->ino = st.st_ino;
+		stamp_out->size = st.st_size;
+		stamp_out->mtime = st.st_mtim;
+		stamp_out->ctime = st.st_ctim;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		close(fd);
+		return xp_error_set(err, XP_ERR_TOO_BIG, path, 0,
+		    "%lld bytes is over max_article_bytes (%zu)",
+		    (long long)st.st_size, max_bytes);
+	}
+	if ((bytes = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+	}
+	/* Read at most what stat said: a file still growing is read again
+	 * when the writer closes it. */
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, bytes + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(bytes);
+			close(fd);
+			return xp_error_set(err, XP_ERR_IO, path, 0, "%s",
+			    strerror(errno));
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got == 0) {
+		free(bytes);
+		return xp_error_set(err, XP_ERR_PARSE, path, 0, "empty file");
+	}
+	status = article_parse(path, slug, bytes, got, out, err);
+	if (status == XP_OK)
+		(*out)->stamp = (struct file_stamp){ st.st_dev, st.st_ino,
+			st.st_size, st.st_mtim, st.st_ctim };
+	free(bytes);
+	return status;
+}
+
+xmlDocPtr
+article_document(const struct article *a, struct xp_error *err)
+{
+	return article_parse_xml(a->slug, a->source, a->source_len, err);
+}
+
+struct article *
+article_ref(struct article *a)
+{
+	if (a != NULL)
+		atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+	return a;
+}
+
+void
+article_unref(struct article *a)
+{
+	if (a == NULL ||
+	    atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(a->slug);
+	free(a->title);
+	free(a->summary);
+	free(a->author);
+	for (size_t i = 0; i < a->ntags; i++)
+		free(a->tags[i]);
+	free(a->tags);
+	free(a->source);
+	free(a);
+}
+
+bool
+article_visible(const struct article *a, time_t now)
+{
+	return !a->draft && a->published.instant <= now;
+}

@@ -1,0 +1,69 @@
+/* cgi.c - one request from the environment (CGI), or from the command
+ * line (the render command), answered on a stream. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "frontend.h"
+#include "route.h"
+
+static const char *
+env_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* The render command's request: a GET of one URI, nothing else set. */
+static const char *
+render_param(void *ctx, const char *name)
+{
+	if (strcmp(name, "REQUEST_METHOD") == 0)
+		return "GET";
+	if (strcmp(name, "REQUEST_URI") == 0)
+		return ctx;
+	if (strcmp(name, "QUERY_STRING") == 0) {
+		const char *q = strchr(ctx, '?');
+
+		return q ? q + 1 : "";
+	}
+	return NULL;
+}
+
+static enum xp_status
+respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
+    struct xp_error *err)
+{
+	struct site *site = server_site(s);
+	struct buf response = BUF_INIT;
+	struct request req;
+	size_t header_len;
+	enum xp_status st;
+
+	st = request_parse(&req, get, ctx, site->cfg->base_path, err);
+	if (st != XP_OK) {
+		site_unref(site);
+		return st;
+	}
+	route_respond(site, &req, time(NULL), &response, &header_len);
+	if (fwrite(response.data, 1, req.method == METHOD_HEAD ? header_len
+	    : response.len, out) == 0 || fflush(out) != 0)
+		st = xp_error_set(err, XP_ERR_IO, "stdout", 0,
+		    "cannot write the response");
+	buf_release(&response);
+	request_release(&req);
+	site_unref(site);
+	return st;
+}
+
+enum xp_status
+cgi_serve(struct server *s, struct xp_error *err)
+{
+	return respond(s, env_param, NULL, stdout, err);
+}
+
+enum xp_status
+cgi_render(struct server *s, const char *uri, FILE *out, struct xp_error *err)
+{
+	return respond(s, render_param, (void *)uri, out, err);
+}

@@ -1,0 +1,170 @@
+/* fcgi.c - the FastCGI loop: a pool of threads, each with its own
+ * FCGX_Request, all accepting on one socket.
+ *
+ * Threads are what make nginx's upstream keep-alive safe: each kept
+ * connection pins one thread, so the pool must be at least as large as
+ * the number of connections the web server keeps (see README). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "frontend.h"
+#include "log.h"
+#include "route.h"
+
+struct worker_ctx {
+	struct server *server;
+	int listen_fd;
+	pthread_mutex_t *accept_lock;
+};
+
+int
+fcgi_listen(const char *spec, struct xp_error *err)
+{
+	const char *path;
+	mode_t old_mask;
+	int fd;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		path = spec + 5;
+		if (path[0] == '\0')
+			return xp_error_set(err, XP_ERR_INVALID, spec, 0,
+			    "empty socket path"), -1;
+		/* A stale socket from a killed run would make bind fail. */
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(path);
+		/* Only the web server (owner or group) may reach the socket. */
+		old_mask = umask(0117);
+		fd = FCGX_OpenSocket(path, 128);
+		umask(old_mask);
+	} else {
+		if (strchr(spec, ':') == NULL)
+			return xp_error_set(err, XP_ERR_INVALID, spec, 0,
+			    "expected unix:/path or HOST:PORT"), -1;
+		fd = FCGX_OpenSocket(spec, 128);
+	}
+	if (fd < 0)
+		return xp_error_set(err, XP_ERR_IO, spec, 0,
+		    "cannot listen: %s", strerror(errno)), -1;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static void
+serve_one(struct server *s, FCGX_Request *fr)
+{
+	struct buf response = BUF_INIT;
+	struct site *site = server_site(s);
+	struct xp_error err;
+	struct request req;
+	size_t header_len, n;
+
+	if (request_parse(&req, fcgi_param, fr, site->cfg->base_path,
+	    &err) != XP_OK) {
+		log_error(LOG_ERROR, &err);
+		FCGX_PutS("Status: 503 Service Unavailable\r\n\r\n", fr->out);
+		site_unref(site);
+		return;
+	}
+	route_respond(site, &req, time(NULL), &response, &header_len);
+	n = req.method == METHOD_HEAD ? header_len : response.len;
+	/* A client that went away makes this fail; nothing to do but move on
+	 * to the next request, which libfcgi gives a fresh connection. */
+	if (n > 0 && FCGX_PutStr(response.data, (int)n, fr->out) < 0)
+		log_msg(LOG_DEBUG, "%s: client went away", req.uri);
+	buf_release(&response);
+	request_release(&req);
+	site_unref(site);
+}
+
+static void *
+worker(void *arg)
+{
+	struct worker_ctx *w = arg;
+	FCGX_Request fr;
+	int rc;
+
+	log_capture_xml_errors();
+	if (FCGX_InitRequest(&fr, w->listen_fd, 0) != 0) {
+		log_msg(LOG_ERROR, "cannot set up a FastCGI request");
+		return NULL;
+	}
+	while (!atomic_load(&w->server->stopping)) {
+		pthread_mutex_lock(w->accept_lock);
+		rc = atomic_load(&w->server->stopping) ? -1 : FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(w->accept_lock);
+		if (rc < 0)
+			break;
+		serve_one(w->server, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 0);
+	return NULL;
+}
+
+enum xp_status
+fcgi_serve(struct server *s, int listen_fd, struct xp_error *err)
+{
+	unsigned nthreads = s->cfg->threads, started = 0;
+	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct worker_ctx ctx = { s, listen_fd, &accept_lock };
+	pthread_t *threads;
+	sigset_t signals;
+	int sig = 0;
+
+	if ((threads = calloc(nthreads, sizeof(*threads))) == NULL)
+		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
+		    "out of memory");
+	/* Workers never see the stop signals: this thread waits for them. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	for (unsigned i = 0; i < nthreads; i++) {
+		if (pthread_create(&threads[i], NULL, worker, &ctx) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) {
+		free(threads);
+		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
+		    "cannot start any worker thread");
+	}
+	log_msg(LOG_INFO, "serving FastCGI with %u threads", started);
+	for (;;) {
+		if (sigwait(&signals, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_msg(LOG_INFO, "SIGHUP: reloading is not supported yet");
+			continue;
+		}
+		break;
+	}
+	log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
+	atomic_store(&s->stopping, true);
+	/* Wakes every thread blocked in accept(); those serving finish. */
+	shutdown(listen_fd, SHUT_RDWR);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	return XP_OK;
+}

@@ -1,0 +1,205 @@
+/* folder.c - keep the articles folder's good articles, file by file. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "folder.h"
+
+struct folder_file {
+	char *name;
+	struct file_stamp stamp;  /* of the version last read, good or not */
+	struct article *good;     /* last good version, NULL when none */
+	bool broken;              /* the last read failed */
+	bool seen;                /* found by the scan in progress */
+};
+
+static void
+file_free(struct folder_file *ff)
+{
+	if (ff == NULL)
+		return;
+	article_unref(ff->good);
+	free(ff->name);
+	free(ff);
+}
+
+struct folder *
+folder_new(const char *dir, size_t max_bytes, folder_report_fn *report,
+    void *report_ctx)
+{
+	struct folder *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->dir = strdup(dir)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->max_bytes = max_bytes;
+	f->report = report;
+	f->report_ctx = report_ctx;
+	return f;
+}
+
+void
+folder_free(struct folder *f)
+{
+	const char *name;
+	void *value;
+
+	if (f == NULL)
+		return;
+	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
+		file_free(value);
+	strmap_release(&f->files);
+	free(f->dir);
+	free(f);
+}
+
+static bool
+same_stamp(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+static void
+report(struct folder *f, enum log_level level, const struct xp_error *err,
+    time_t since)
+{
+	if (f->report != NULL)
+		f->report(f->report_ctx, level, err, since);
+}
+
+/* Drops NAME from the folder; true when a published article went away. */
+static bool
+forget(struct folder *f, const char *name)
+{
+	struct folder_file *ff = strmap_remove(&f->files, name);
+	bool had = ff != NULL && ff->good != NULL;
+
+	file_free(ff);
+	return had;
+}
+
+bool
+folder_update(struct folder *f, const char *name)
+{
+	char slug[SLUG_MAX + 1], path[4096];
+	struct folder_file *ff;
+	struct file_stamp stamp;
+	struct article *a = NULL;
+	struct xp_error err;
+	enum name_kind kind;
+	struct stat st;
+
+	kind = article_name_kind(name, slug);
+	if (kind == NAME_IGNORED)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return forget(f, name) ? (f->generation++, true) : false;
+	stamp = (struct file_stamp){ st.st_dev, st.st_ino, st.st_size,
+		st.st_mtim, st.st_ctim };
+	if ((ff = strmap_get(&f->files, name)) != NULL) {
+		ff->seen = true;
+		if (same_stamp(&ff->stamp, &stamp))
+			return false;
+	} else {
+		if ((ff = calloc(1, sizeof(*ff))) == NULL ||
+		    (ff->name = strdup(name)) == NULL ||
+		    !strmap_put(&f->files, ff->name, ff)) {
+			file_free(ff);
+			xp_error_set(&err, XP_ERR_NOMEM, path, 0, "out of memory");
+			report(f, LOG_ERROR, &err, 0);
+			return false;
+		}
+		ff->seen = true;
+	}
+	ff->stamp = stamp;
+	if (kind == NAME_BAD_SLUG) {
+		ff->broken = true;
+		xp_error_set(&err, XP_ERR_INVALID, path, 0,
+		    "skipped: the name is not a valid slug (lowercase letters, "
+		    "digits and single dashes, at most %d, then .xml)", SLUG_MAX);
+		report(f, LOG_WARN, &err, 0);
+		return false;
+	}
+	if (article_load(f->dir, name, f->max_bytes, &a, &stamp, &err) != XP_OK) {
+		/* A file we could not read may become readable; its stamp
+		 * (ctime) moves when it does, and we try again then. */
+		ff->stamp = stamp;
+		ff->broken = true;
+		report(f, err.status == XP_ERR_IO ? LOG_WARN : LOG_ERROR, &err,
+		    ff->good ? ff->good->loaded_at : 0);
+		return false;
+	}
+	ff->stamp = a->stamp;
+	ff->broken = false;
+	article_unref(ff->good);
+	ff->good = a;
+	f->generation++;
+	return true;
+}
+
+enum xp_status
+folder_scan(struct folder *f, struct xp_error *err)
+{
+	struct dirent *de;
+	const char *name;
+	void *value;
+	DIR *d;
+
+	if ((d = opendir(f->dir)) == NULL)
+		return xp_error_set(err, XP_ERR_IO, f->dir, 0,
+		    "cannot open the articles folder: %s", strerror(errno));
+	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
+		((struct folder_file *)value)->seen = false;
+	while ((de = readdir(d)) != NULL)
+		folder_update(f, de->d_name);
+	closedir(d);
+	/* What the scan did not see was deleted or renamed away. */
+	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);) {
+		struct folder_file *ff = value;
+
+		/* Removal leaves a tombstone, so iteration may go on. */
+		if (!ff->seen && forget(f, ff->name))
+			f->generation++;
+	}
+	return XP_OK;
+}
+
+struct index *
+folder_snapshot(const struct folder *f)
+{
+	struct article **list;
+	struct index *idx;
+	const char *name;
+	void *value;
+	size_t n = 0;
+
+	if ((list = calloc(f->files.count + 1, sizeof(*list))) == NULL)
+		return NULL;
+	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
+		if (((struct folder_file *)value)->good != NULL)
+			list[n++] = ((struct folder_file *)value)->good;
+	idx = index_new(list, n, f->generation);
+	free(list);
+	return idx;
+}
+
+size_t
+folder_problems(const struct folder *f)
+{
+	const char *name;
+	void *value;
+	size_t n = 0;
+
+	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
+		n += ((struct folder_file *)value)->broken;
+	return n;
+}

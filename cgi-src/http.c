@@ -1,0 +1,148 @@
+/* http.c - responses in CGI form, and HTTP's conditional requests. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "http.h"
+
+struct status_text {
+	int status;
+	const char *reason;
+};
+
+static const struct status_text statuses[] = {
+	{ 200, "OK" },
+	{ 301, "Moved Permanently" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 414, "URI Too Long" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+};
+
+const char *
+http_reason(int status)
+{
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].status == status)
+			return statuses[i].reason;
+	return "Unknown";
+}
+
+void
+response_init(struct response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 200;
+	resp->content_type = CT_HTML;
+	resp->max_age = -1;
+}
+
+void
+response_release(struct response *resp)
+{
+	buf_release(&resp->headers);
+	buf_release(&resp->body);
+}
+
+void
+response_header(struct response *resp, const char *name, const char *fmt,
+    ...)
+{
+	char value[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	value[strcspn(value, "\r\n")] = '\0';
+	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
+}
+
+void
+response_etag_from_body(struct response *resp)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < resp->body.len; i++)
+		h = (h ^ (unsigned char)resp->body.data[i]) * 1099511628211ULL;
+	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx-%zx\"", h,
+	    resp->body.len);
+}
+
+/* Does the If-None-Match list LIST name ETAG?  Weak comparison, as RFC
+ * 9110 asks for If-None-Match: "W/" prefixes are ignored. */
+static bool
+etag_listed(const char *list, const char *etag)
+{
+	size_t elen = strlen(etag);
+	const char *p = list;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == elen && strncmp(p, etag, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+bool
+http_not_modified(const struct request *req, const char *etag,
+    time_t last_modified)
+{
+	if (req->method == METHOD_OTHER)
+		return false;
+	if (req->if_none_match != NULL)
+		return etag[0] != '\0' && etag_listed(req->if_none_match, etag);
+	return req->if_modified_since != (time_t)-1 && last_modified != 0 &&
+	    last_modified <= req->if_modified_since;
+}
+
+void
+http_serialize(const struct response *resp, const struct config *cfg,
+    struct buf *out, size_t *header_len)
+{
+	char date[40];
+	bool body = resp->status != 304;
+
+	buf_printf(out, "Status: %d %s\r\n", resp->status,
+	    http_reason(resp->status));
+	if (resp->content_type != NULL && body)
+		buf_printf(out, "Content-Type: %s\r\n", resp->content_type);
+	if (body)
+		buf_printf(out, "Content-Length: %zu\r\n", resp->body.len);
+	if (resp->etag[0] != '\0')
+		buf_printf(out, "ETag: %s\r\n", resp->etag);
+	if (resp->last_modified != 0) {
+		date_http(resp->last_modified, date, sizeof(date));
+		buf_printf(out, "Last-Modified: %s\r\n", date);
+	}
+	if (resp->max_age >= 0)
+		buf_printf(out, "Cache-Control: public, max-age=%ld\r\n",
+		    resp->max_age);
+	else
+		buf_puts(out, "Cache-Control: no-cache\r\n");
+	buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
+	if (cfg->csp[0] != '\0')
+		buf_printf(out, "Content-Security-Policy: %s\r\n", cfg->csp);
+	if (cfg->referrer_policy[0] != '\0')
+		buf_printf(out, "Referrer-Policy: %s\r\n", cfg->referrer_policy);
+	buf_append(out, resp->headers.data, resp->headers.len);
+	buf_puts(out, "\r\n");
+	*header_len = out->len;
+	if (body)
+		buf_append(out, resp->body.data, resp->body.len);
+}

@@ -1,0 +1,103 @@
+/* index.c - snapshots of the published articles, in listing order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+
+int
+index_compare(const struct article *a, const struct article *b)
+{
+	if (a->published.instant != b->published.instant)
+		return a->published.instant > b->published.instant ? -1 : 1;
+	return strcmp(a->slug, b->slug);
+}
+
+static int
+compare_ptrs(const void *x, const void *y)
+{
+	return index_compare(*(struct article *const *)x,
+	    *(struct article *const *)y);
+}
+
+struct index *
+index_new(struct article *const *articles, size_t n, unsigned long generation)
+{
+	struct index *idx = calloc(1, sizeof(*idx));
+
+	if (idx == NULL)
+		return NULL;
+	atomic_init(&idx->refs, 1);
+	idx->generation = generation;
+	if (n > 0 && (idx->articles = calloc(n, sizeof(*idx->articles))) == NULL) {
+		free(idx);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!articles[i]->draft)
+			idx->articles[idx->count++] = article_ref(articles[i]);
+	qsort(idx->articles, idx->count, sizeof(*idx->articles), compare_ptrs);
+	for (size_t i = 0; i < idx->count; i++) {
+		if (!strmap_put(&idx->by_slug, idx->articles[i]->slug,
+		    idx->articles[i])) {
+			index_unref(idx);
+			return NULL;
+		}
+	}
+	return idx;
+}
+
+struct index *
+index_ref(struct index *idx)
+{
+	if (idx != NULL)
+		atomic_fetch_add_explicit(&idx->refs, 1, memory_order_relaxed);
+	return idx;
+}
+
+void
+index_unref(struct index *idx)
+{
+	if (idx == NULL ||
+	    atomic_fetch_sub_explicit(&idx->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; i < idx->count; i++)
+		article_unref(idx->articles[i]);
+	free(idx->articles);
+	strmap_release(&idx->by_slug);
+	free(idx);
+}
+
+struct article *
+index_find(const struct index *idx, const char *slug, time_t now)
+{
+	struct article *a = strmap_get(&idx->by_slug, slug);
+
+	return a != NULL && article_visible(a, now) ? a : NULL;
+}
+
+size_t
+index_listed(const struct index *idx, time_t now, size_t *first)
+{
+	size_t lo = 0, hi = idx->count;
+
+	/* Newest first, so the future-dated articles are a prefix. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (idx->articles[mid]->published.instant > now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	return idx->count - lo;
+}
+
+time_t
+index_next_due(const struct index *idx, time_t now)
+{
+	size_t first;
+
+	index_listed(idx, now, &first);
+	return first > 0 ? idx->articles[first - 1]->published.instant : 0;
+}

@@ -1,0 +1,180 @@
+/* page.c - what every page shares: the <site> block, entries, links,
+ * rendering and redirects. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "page.h"
+
+void
+page_href(struct page_ctx *pc, char *out, size_t size, const char *fmt, ...)
+{
+	size_t n = (size_t)snprintf(out, size, "%s", pc->site->cfg->base_path);
+	va_list ap;
+
+	if (n >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
+static xmlNodePtr
+text_child(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+static void
+link_child(xmlNodePtr parent, const char *name, const char *href)
+{
+	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+
+	if (n != NULL)
+		xmlNewProp(n, BAD_CAST "href", BAD_CAST href);
+}
+
+xmlDocPtr
+page_doc_new(struct page_ctx *pc, const char *kind, xmlNodePtr *root)
+{
+	const struct config *cfg = pc->site->cfg;
+	char href[1024], count[32];
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr page, site;
+	size_t first;
+
+	if (doc == NULL)
+		return NULL;
+	page = xmlNewDocNode(doc, NULL, BAD_CAST "page", NULL);
+	if (page == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	xmlDocSetRootElement(doc, page);
+	xmlNewProp(page, BAD_CAST "kind", BAD_CAST kind);
+	xmlNewProp(page, BAD_CAST "path", BAD_CAST (pc->req->path ? pc->req->path : "/"));
+	site = xmlNewChild(page, NULL, BAD_CAST "site", NULL);
+	text_child(site, "name", cfg->site_name);
+	page_href(pc, href, sizeof(href), "%s", "");
+	link_child(site, "home", href);
+	page_href(pc, href, sizeof(href), "style.css?v=%.8s",
+	    pc->site->sheets->css_etag + 1);
+	link_child(site, "stylesheet", href);
+	text_child(site, "base-url", cfg->base_url);
+	text_child(site, "heading", cfg->listing_heading);
+	text_child(site, "intro", cfg->listing_intro);
+	snprintf(count, sizeof(count), "%zu",
+	    index_listed(pc->site->index, pc->now, &first));
+	text_child(site, "article-count", count);
+	text_child(site, "lang", cfg->lang);
+	if (cfg->base_url[0] != '\0' && pc->req->path != NULL) {
+		size_t n = strlen(cfg->base_url);
+
+		snprintf(href, sizeof(href), "%.*s%s%s", (int)n, cfg->base_url,
+		    cfg->base_path, pc->req->path + 1);
+		if (n > 0 && cfg->base_url[n - 1] == '/')
+			snprintf(href, sizeof(href), "%.*s%s%s", (int)n - 1,
+			    cfg->base_url, cfg->base_path, pc->req->path + 1);
+		link_child(page, "canonical", href);
+	}
+	*root = page;
+	return doc;
+}
+
+static void
+date_child(xmlNodePtr parent, const char *name, const struct xp_date *d)
+{
+	char shown[64], machine[64];
+	xmlNodePtr n;
+
+	date_display(d, shown, sizeof(shown));
+	if (d->has_time)
+		snprintf(machine, sizeof(machine), "%s", d->iso);
+	else
+		snprintf(machine, sizeof(machine), "%04d-%02d-%02d", d->year,
+		    d->month, d->day);
+	if ((n = text_child(parent, name, shown)) != NULL)
+		xmlNewProp(n, BAD_CAST "datetime", BAD_CAST machine);
+}
+
+xmlNodePtr
+page_add_entry(struct page_ctx *pc, xmlNodePtr parent, const struct article *a)
+{
+	xmlNodePtr entry = xmlNewChild(parent, NULL, BAD_CAST "entry", NULL);
+	char href[1024], minutes[16];
+
+	if (entry == NULL)
+		return NULL;
+	page_href(pc, href, sizeof(href), "articles/%s/", a->slug);
+	xmlNewProp(entry, BAD_CAST "slug", BAD_CAST a->slug);
+	xmlNewProp(entry, BAD_CAST "href", BAD_CAST href);
+	text_child(entry, "title", a->title);
+	text_child(entry, "summary", a->summary);
+	date_child(entry, "published", &a->published);
+	if (a->has_updated)
+		date_child(entry, "updated", &a->updated);
+	if (a->author != NULL)
+		text_child(entry, "author", a->author);
+	snprintf(minutes, sizeof(minutes), "%u", a->reading_minutes);
+	text_child(entry, "reading-minutes", minutes);
+	if (a->ntags > 0) {
+		xmlNodePtr tags = xmlNewChild(entry, NULL, BAD_CAST "tags", NULL);
+
+		for (size_t i = 0; i < a->ntags; i++) {
+			xmlNodePtr t = text_child(tags, "tag", a->tags[i]);
+
+			page_href(pc, href, sizeof(href), "tags/%s/", a->tags[i]);
+			if (t != NULL)
+				xmlNewProp(t, BAD_CAST "href", BAD_CAST href);
+		}
+	}
+	return entry;
+}
+
+void
+page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
+    struct response *resp)
+{
+	const char *params[] = { "trusted-html",
+		pc->site->cfg->trusted_html ? "'yes'" : "'no'", NULL };
+	struct xp_error err;
+
+	if (doc == NULL) {
+		resp->status = 503;
+		resp->content_type = CT_TEXT;
+		buf_puts(&resp->body, "Service Unavailable\n");
+		return;
+	}
+	if (render_apply(pc->site->sheets, kind, doc, params, &resp->body,
+	    pc->req->uri ? pc->req->uri : "?", &err) != XP_OK) {
+		log_error(LOG_ERROR, &err);
+		buf_release(&resp->body);
+		if (kind != PAGE_ERROR) {
+			xmlFreeDoc(doc);
+			page_error(pc, resp, 500,
+			    "This page could not be rendered.");
+			return;
+		}
+		resp->status = 500;
+		resp->content_type = CT_TEXT;
+		buf_puts(&resp->body, "Internal Server Error\n");
+	}
+	xmlFreeDoc(doc);
+	if (resp->status == 200)
+		response_etag_from_body(resp);
+}
+
+void
+page_redirect(struct page_ctx *pc, struct response *resp, const char *path)
+{
+	char href[REQUEST_URI_MAX + 64];
+	const char *q = pc->req->query;
+
+	page_href(pc, href, sizeof(href), "%s%s%s", path, q[0] ? "?" : "", q);
+	resp->status = 301;
+	resp->content_type = CT_HTML;
+	resp->max_age = (long)pc->site->cfg->max_age;
+	response_header(resp, "Location", "%s", href);
+	buf_release(&resp->body);
+}

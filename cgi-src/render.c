@@ -1,0 +1,282 @@
+/* render.c - compile the stylesheets once; apply them per request inside
+ * a sandbox: no file writes, no network, reads only in the stylesheet
+ * folder, and limits that stop a runaway template. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libexslt/exslt.h>
+#include <libxml/parser.h>
+#include <libxslt/documents.h>
+#include <libxslt/security.h>
+#include <libxslt/transform.h>
+#include <libxslt/xsltutils.h>
+
+#include "log.h"
+#include "render.h"
+
+/* Limits for one transform: deep enough for any sane page, small enough
+ * that a looping template fails in milliseconds instead of eating memory. */
+#define MAX_TEMPLATE_DEPTH 1000
+#define MAX_TEMPLATE_VARS  100000
+#define MAX_XPATH_OPS      50000000UL
+
+static const char *const sheet_names[PAGE__MAX] = {
+	[PAGE_LISTING] = "listing.xsl",
+	[PAGE_ARTICLE] = "article.xsl",
+	[PAGE_ERROR] = "error.xsl",
+};
+
+/* libxslt's own loader, kept so the safe one can delegate to it.  Written
+ * once by render_init before any thread exists. */
+static xsltDocLoaderFunc default_loader;
+
+/* Every document libxslt loads (imports, includes, document()) is parsed
+ * without entity substitution, DTD loading or network access. */
+static xmlDocPtr
+safe_loader(const xmlChar *uri, xmlDictPtr dict, int options, void *ctxt,
+    xsltLoadType type)
+{
+	options &= ~(XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR |
+	    XML_PARSE_DTDVALID | XML_PARSE_HUGE | XML_PARSE_XINCLUDE);
+	options |= XML_PARSE_NONET;
+	return default_loader(uri, dict, options, ctxt, type);
+}
+
+void
+render_init(void)
+{
+	if (default_loader == NULL)
+		default_loader = xsltDocDefaultLoader;
+	xsltSetLoaderFunc(safe_loader);
+	exsltRegisterAll();
+}
+
+const char *
+render_sheet_name(enum page_kind kind)
+{
+	return sheet_names[kind];
+}
+
+/* Reading is allowed only below the folder of the stylesheet being run. */
+static int
+read_inside_sheets(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
+    const char *value)
+{
+	char sheet[PATH_MAX], real_dir[PATH_MAX], real_file[PATH_MAX];
+	const char *path = value;
+	size_t n;
+
+	(void)sec;
+	if (ctxt == NULL || ctxt->style == NULL || ctxt->style->doc == NULL ||
+	    ctxt->style->doc->URL == NULL || value == NULL)
+		return 0;
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	snprintf(sheet, sizeof(sheet), "%s", (const char *)ctxt->style->doc->URL);
+	if (realpath(dirname(sheet), real_dir) == NULL ||
+	    realpath(path, real_file) == NULL)
+		return 0;
+	n = strlen(real_dir);
+	if (strncmp(real_file, real_dir, n) != 0 || real_file[n] != '/') {
+		log_msg(LOG_WARN, "%s: stylesheet tried to read %s: refused",
+		    (const char *)ctxt->style->doc->URL, value);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+refuse(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
+    const char *value)
+{
+	(void)sec;
+	log_msg(LOG_WARN, "%s: stylesheet tried to write or reach %s: refused",
+	    ctxt && ctxt->style && ctxt->style->doc && ctxt->style->doc->URL ?
+	    (const char *)ctxt->style->doc->URL : "stylesheet",
+	    value ? value : "?");
+	return 0;
+}
+
+static xsltSecurityPrefsPtr
+make_security(void)
+{
+	xsltSecurityPrefsPtr sec = xsltNewSecurityPrefs();
+
+	if (sec == NULL)
+		return NULL;
+	if (xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_FILE, read_inside_sheets) ||
+	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_FILE, refuse) ||
+	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_CREATE_DIRECTORY, refuse) ||
+	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_NETWORK, refuse) ||
+	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK, refuse)) {
+		xsltFreeSecurityPrefs(sec);
+		return NULL;
+	}
+	return sec;
+}
+
+static enum xp_status
+compile_sheet(const char *path, xsltStylesheetPtr *out, struct xp_error *err)
+{
+	xsltStylesheetPtr style = NULL;
+	xmlDocPtr doc;
+
+	log_capture_begin(err);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	if (doc != NULL) {
+		style = xsltParseStylesheetDoc(doc);
+		if (style == NULL)
+			xmlFreeDoc(doc);
+		else if (style->errors > 0) {
+			xsltFreeStylesheet(style);
+			style = NULL;
+		}
+	}
+	log_capture_end();
+	if (style == NULL) {
+		if (err != NULL && err->status == XP_OK)
+			xp_error_set(err, XP_ERR_PARSE, path, 0,
+			    "cannot read or compile the stylesheet");
+		else if (err != NULL && err->file[0] == '\0')
+			snprintf(err->file, sizeof(err->file), "%.500s", path);
+		return err ? err->status : XP_ERR_PARSE;
+	}
+	*out = style;
+	return XP_OK;
+}
+
+static enum xp_status
+read_css(const char *path, struct stylesheets *s, struct xp_error *err)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return xp_error_set(err, XP_ERR_IO, path, 0, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
+		close(fd);
+		return xp_error_set(err, XP_ERR_INVALID, path, 0,
+		    "not a regular file of at most 8 MiB");
+	}
+	if ((s->css = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, s->css + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	s->css_len = got;
+	for (size_t i = 0; i < got; i++)
+		h = (h ^ (unsigned char)s->css[i]) * 1099511628211ULL;
+	snprintf(s->css_etag, sizeof(s->css_etag), "\"%016llx\"", h);
+	return XP_OK;
+}
+
+enum xp_status
+stylesheets_load(const char *dir, struct stylesheets **out,
+    struct xp_error *err)
+{
+	struct stylesheets *s = calloc(1, sizeof(*s));
+	enum xp_status st = XP_OK;
+	char path[PATH_MAX];
+
+	if (s == NULL)
+		return xp_error_set(err, XP_ERR_NOMEM, dir, 0, "out of memory");
+	atomic_init(&s->refs, 1);
+	s->loaded_at = time(NULL);
+	for (int k = 0; k < PAGE__MAX && st == XP_OK; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sheet_names[k]);
+		st = compile_sheet(path, &s->sheets[k], err);
+	}
+	if (st == XP_OK) {
+		snprintf(path, sizeof(path), "%s/style.css", dir);
+		st = read_css(path, s, err);
+	}
+	/* Security preferences are set after compiling: imports must load. */
+	if (st == XP_OK && (s->security = make_security()) == NULL)
+		st = xp_error_set(err, XP_ERR_NOMEM, dir, 0, "out of memory");
+	if (st != XP_OK) {
+		stylesheets_unref(s);
+		return st;
+	}
+	*out = s;
+	return XP_OK;
+}
+
+struct stylesheets *
+stylesheets_ref(struct stylesheets *s)
+{
+	if (s != NULL)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void
+stylesheets_unref(struct stylesheets *s)
+{
+	if (s == NULL ||
+	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (int k = 0; k < PAGE__MAX; k++)
+		if (s->sheets[k] != NULL)
+			xsltFreeStylesheet(s->sheets[k]);
+	if (s->security != NULL)
+		xsltFreeSecurityPrefs(s->security);
+	free(s->css);
+	free(s);
+}
+
+enum xp_status
+render_apply(const struct stylesheets *s, enum page_kind kind,
+    xmlDocPtr input, const char **params, struct buf *out, const char *what,
+    struct xp_error *err)
+{
+	xsltStylesheetPtr style = s->sheets[kind];
+	xsltTransformContextPtr ctxt;
+	struct xp_error captured;
+	xmlChar *bytes = NULL;
+	xmlDocPtr result;
+	int len = 0;
+	bool failed;
+
+	if ((ctxt = xsltNewTransformContext(style, input)) == NULL)
+		return xp_error_set(err, XP_ERR_NOMEM, what, 0, "out of memory");
+	xsltSetCtxtSecurityPrefs(s->security, ctxt);
+	ctxt->parserOptions = XML_PARSE_NONET | XML_PARSE_NOCDATA;
+	ctxt->maxTemplateDepth = MAX_TEMPLATE_DEPTH;
+	ctxt->maxTemplateVars = MAX_TEMPLATE_VARS;
+	if (ctxt->xpathCtxt != NULL)
+		ctxt->xpathCtxt->opLimit = MAX_XPATH_OPS;
+	log_capture_begin(&captured);
+	result = xsltApplyStylesheetUser(style, input, params, NULL, NULL, ctxt);
+	log_capture_end();
+	failed = result == NULL || ctxt->state != XSLT_STATE_OK;
+	xsltFreeTransformContext(ctxt);
+	if (failed) {
+		xmlFreeDoc(result);
+		return xp_error_set(err, XP_ERR_INVALID, sheet_names[kind], 0,
+		    "transform failed for %s: %s", what,
+		    captured.reason[0] ? captured.reason : "unknown error");
+	}
+	if (xsltSaveResultToString(&bytes, &len, result, style) != 0) {
+		xmlFreeDoc(result);
+		return xp_error_set(err, XP_ERR_NOMEM, what, 0,
+		    "cannot serialise the page");
+	}
+	xmlFreeDoc(result);
+	buf_append(out, bytes, (size_t)len);
+	xmlFree(bytes);
+	return out->failed ? xp_error_set(err, XP_ERR_NOMEM, what, 0,
+	    "out of memory") : XP_OK;
+}

@@ -1,0 +1,95 @@
+/* server.c - load the site, and swap in new views of it atomically. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "server.h"
+
+void
+server_log_problem(void *ctx, enum log_level level, const struct xp_error *err,
+    time_t serving_since)
+{
+	char text[1200], when[64];
+	struct tm tm;
+
+	(void)ctx;
+	xp_error_format(err, text, sizeof(text));
+	if (serving_since == 0) {
+		log_msg(level, "%s", text);
+		return;
+	}
+	gmtime_r(&serving_since, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	log_msg(level, "%s; still serving the version of %s", text, when);
+}
+
+enum xp_status
+server_init(struct server *s, struct config *cfg, struct xp_error *err)
+{
+	enum xp_status st;
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	atomic_init(&s->stopping, false);
+	s->cfg = config_ref(cfg);
+	if (stat(cfg->articles_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return xp_error_set(err, XP_ERR_IO, cfg->articles_dir, 0,
+		    "the articles folder does not exist or is not a folder");
+	s->folder = folder_new(cfg->articles_dir, cfg->max_article_bytes,
+	    server_log_problem, NULL);
+	if (s->folder == NULL)
+		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
+		    "out of memory");
+	if ((st = folder_scan(s->folder, err)) != XP_OK)
+		return st;
+	if ((st = stylesheets_load(cfg->xslt_dir, &s->sheets, err)) != XP_OK)
+		return st;
+	if (!server_publish(s))
+		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
+		    "out of memory");
+	return XP_OK;
+}
+
+bool
+server_publish(struct server *s)
+{
+	struct index *idx = folder_snapshot(s->folder);
+	struct site *site = NULL, *old;
+
+	if (idx != NULL)
+		site = site_new(s->cfg, idx, s->sheets);
+	index_unref(idx);
+	if (site == NULL)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	old = s->current;
+	s->current = site;
+	pthread_mutex_unlock(&s->lock);
+	site_unref(old);
+	return true;
+}
+
+struct site *
+server_site(struct server *s)
+{
+	struct site *site;
+
+	pthread_mutex_lock(&s->lock);
+	site = site_ref(s->current);
+	pthread_mutex_unlock(&s->lock);
+	return site;
+}
+
+void
+server_release(struct server *s)
+{
+	site_unref(s->current);
+	s->current = NULL;
+	folder_free(s->folder);
+	stylesheets_unref(s->sheets);
+	config_free(s->cfg);
+	pthread_mutex_destroy(&s->lock);
+}

@@ -1,0 +1,55 @@
+/* folder.h - the articles folder as the server last read it.
+ *
+ * It remembers, for every article file, the stamp of the version it read
+ * and the last version that was good, so that only changed files are read
+ * again and a broken save keeps the good version published. */
+#ifndef XP_FOLDER_H
+#define XP_FOLDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "article.h"
+#include "error.h"
+#include "index.h"
+#include "log.h"
+#include "strmap.h"
+
+/* Told about each problem once, when it is first seen.  SERVING_SINCE is
+ * the load time of the good version still published, or 0 for none. */
+typedef void folder_report_fn(void *ctx, enum log_level level,
+    const struct xp_error *err, time_t serving_since);
+
+struct folder {
+	char *dir;
+	size_t max_bytes;
+	struct strmap files;        /* entry name -> struct folder_file */
+	unsigned long generation;   /* bumped by every change to the set */
+	folder_report_fn *report;
+	void *report_ctx;
+};
+
+/* Returns a new, empty folder for DIR (caller frees with folder_free);
+ * nothing is read until folder_scan.  NULL when out of memory. */
+struct folder *folder_new(const char *dir, size_t max_bytes,
+    folder_report_fn *report, void *report_ctx);
+void folder_free(struct folder *f);
+
+/* Reads every changed, new or removed file of the folder.  Returns
+ * XP_ERR_IO (with ERR) when the folder itself cannot be read: what was
+ * loaded before stays as it was. */
+enum xp_status folder_scan(struct folder *f, struct xp_error *err);
+
+/* Looks at one directory entry NAME again (it changed, appeared or went
+ * away).  Returns true when the published set changed. */
+bool folder_update(struct folder *f, const char *name);
+
+/* A new snapshot of the good articles (caller unrefs), or NULL when out of
+ * memory. */
+struct index *folder_snapshot(const struct folder *f);
+
+/* Counts the files whose last read failed (the problems `check` reports). */
+size_t folder_problems(const struct folder *f);
+
+#endif

@@ -1,0 +1,28 @@
+/* frontend.h - the ways a request reaches us: FastCGI (fcgi.c), CGI and
+ * the render command (cgi.c).  All of them end in route_respond(). */
+#ifndef XP_FRONTEND_H
+#define XP_FRONTEND_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "server.h"
+
+/* Opens the FastCGI listening socket named SPEC: "unix:/path.sock" (mode
+ * 0660) or "HOST:PORT".  Returns the descriptor, or -1 with ERR filled. */
+int fcgi_listen(const char *spec, struct xp_error *err);
+
+/* Serves FastCGI requests on LISTEN_FD with the configured number of
+ * threads until SIGTERM or SIGINT, then lets in-flight requests finish.
+ * Returns XP_OK on such a clean stop. */
+enum xp_status fcgi_serve(struct server *s, int listen_fd,
+    struct xp_error *err);
+
+/* Answers the one CGI request described by the environment on stdout. */
+enum xp_status cgi_serve(struct server *s, struct xp_error *err);
+
+/* Writes the full response for a GET of URI (path and query) to OUT. */
+enum xp_status cgi_render(struct server *s, const char *uri, FILE *out,
+    struct xp_error *err);
+
+#endif

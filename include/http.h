@@ -1,0 +1,56 @@
+/* http.h - building a response: status, headers, body, conditional GET.
+ *
+ * A response is serialised once into CGI form ("Status: 200 OK\r\n...
+ * \r\n\r\nbody"), which FastCGI, CGI and the render command all write as
+ * it is, and which a cache can keep whole. */
+#ifndef XP_HTTP_H
+#define XP_HTTP_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "request.h"
+
+#define CT_HTML "text/html; charset=utf-8"
+#define CT_CSS  "text/css; charset=utf-8"
+#define CT_TEXT "text/plain; charset=utf-8"
+
+struct response {
+	int status;
+	const char *content_type;  /* a constant string, or NULL for none */
+	struct buf headers;        /* extra "Name: value\r\n" lines */
+	struct buf body;
+	char etag[48];             /* a quoted strong ETag, or "" */
+	time_t last_modified;      /* 0 when unknown */
+	long max_age;              /* seconds, or -1 for "no-cache" */
+};
+
+void response_init(struct response *resp);
+/* Frees the buffers RESP holds; RESP itself is the caller's. */
+void response_release(struct response *resp);
+
+/* Adds one header line; NAME and the formatted value must hold no CR/LF
+ * (callers pass only values they built). */
+void response_header(struct response *resp, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Sets a strong ETag from a hash of the body. */
+void response_etag_from_body(struct response *resp);
+
+/* The reason phrase for STATUS ("Not Found"). */
+const char *http_reason(int status);
+
+/* True when REQ's validators say the client's copy is current (RFC 9110
+ * 13.2.2: If-None-Match wins over If-Modified-Since). */
+bool http_not_modified(const struct request *req, const char *etag,
+    time_t last_modified);
+
+/* Serialises RESP into OUT in CGI form with the security headers of CFG,
+ * and sets *HEADER_LEN to the length of the header block (what a HEAD
+ * request gets).  A 304 has no body. */
+void http_serialize(const struct response *resp, const struct config *cfg,
+    struct buf *out, size_t *header_len);
+
+#endif

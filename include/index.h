@@ -1,0 +1,51 @@
+/* index.h - an immutable, reference-counted snapshot of the published
+ * articles, in the format's listing order.
+ *
+ * A request takes one snapshot and reads only it, so a reload that swaps in
+ * a new snapshot mid-request can never tear what the request sees. */
+#ifndef XP_INDEX_H
+#define XP_INDEX_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "article.h"
+#include "strmap.h"
+
+struct index {
+	atomic_int refs;
+	struct article **articles;  /* listing order, drafts left out; the
+	                               future-dated ones come first */
+	size_t count;
+	struct strmap by_slug;      /* slug -> article, drafts left out */
+	unsigned long generation;   /* grows with every snapshot */
+};
+
+/* Builds a snapshot of ARTICLES (N of them; drafts are skipped).  Takes a
+ * new reference on each article it keeps, so the caller still owns its
+ * own.  Returns a snapshot with one reference, or NULL when out of memory. */
+struct index *index_new(struct article *const *articles, size_t n,
+    unsigned long generation);
+
+struct index *index_ref(struct index *idx);
+/* Drops one reference; the last frees the snapshot. NULL is fine. */
+void index_unref(struct index *idx);
+
+/* Returns the article for SLUG if it may be served at NOW, or NULL.  The
+ * article is borrowed from the snapshot and valid while it is held. */
+struct article *index_find(const struct index *idx, const char *slug,
+    time_t now);
+
+/* Number of articles listed at NOW, and the position in idx->articles of
+ * the first of them (future-dated articles sort before it). */
+size_t index_listed(const struct index *idx, time_t now, size_t *first);
+
+/* The earliest publication instant after NOW, or 0 when none is due: the
+ * moment a cached page stops being true. */
+time_t index_next_due(const struct index *idx, time_t now);
+
+/* The listing order: published newest first, then slug A to Z. */
+int index_compare(const struct article *a, const struct article *b);
+
+#endif

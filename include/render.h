@@ -1,0 +1,61 @@
+/* render.h - the compiled stylesheets, and applying them to a page.
+ *
+ * A stylesheet set is compiled once, shared read-only by every thread and
+ * reference counted, so that an edited stylesheet can be swapped in while
+ * requests still finish with the old one. */
+#ifndef XP_RENDER_H
+#define XP_RENDER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/security.h>
+
+#include "buf.h"
+#include "error.h"
+
+enum page_kind {
+	PAGE_LISTING,
+	PAGE_ARTICLE,
+	PAGE_ERROR,
+	PAGE__MAX
+};
+
+struct stylesheets {
+	atomic_int refs;
+	xsltStylesheetPtr sheets[PAGE__MAX];
+	xsltSecurityPrefsPtr security;
+	char *css;              /* style.css, served as the one asset */
+	size_t css_len;
+	char css_etag[24];
+	time_t loaded_at;
+};
+
+/* Sets libxslt's process-wide hooks (safe document loader).  Call once
+ * from main before any thread starts. */
+void render_init(void);
+
+/* Compiles every page stylesheet in DIR and reads DIR/style.css.  On
+ * success *OUT has one reference (stylesheets_unref frees).  On failure
+ * ERR names the stylesheet file, line and reason. */
+enum xp_status stylesheets_load(const char *dir, struct stylesheets **out,
+    struct xp_error *err);
+
+struct stylesheets *stylesheets_ref(struct stylesheets *s);
+void stylesheets_unref(struct stylesheets *s);
+
+/* The file name of KIND's stylesheet, e.g. "listing.xsl". */
+const char *render_sheet_name(enum page_kind kind);
+
+/* Applies KIND's stylesheet to INPUT with PARAMS (NULL-terminated name,
+ * XPath-value pairs, or NULL) and appends the serialised page to OUT.
+ * WHAT names the request in errors.  A runaway or failing transform gives
+ * an error, never a partial page. */
+enum xp_status render_apply(const struct stylesheets *s, enum page_kind kind,
+    xmlDocPtr input, const char **params, struct buf *out, const char *what,
+    struct xp_error *err);
+
+#endif

@@ -1,0 +1,25 @@
+/* route.h - from a request to a finished response, through one table. */
+#ifndef XP_ROUTE_H
+#define XP_ROUTE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "request.h"
+#include "site.h"
+
+/* Answers REQ from SITE at time NOW: routes it, renders the page and
+ * serialises the response in CGI form into OUT.  *HEADER_LEN is the
+ * length of the header block; a HEAD request sends only that much.
+ * Always produces a response, an error page if need be. */
+void route_respond(struct site *site, const struct request *req, time_t now,
+    struct buf *out, size_t *header_len);
+
+/* Matches PATH against PATTERN, where '*' stands for one non-empty
+ * segment copied into ARG (ARG_SIZE bytes).  Returns 1 for a match, 2 when
+ * PATH matches only with a trailing slash added, 0 otherwise. */
+int route_match(const char *pattern, const char *path, char *arg,
+    size_t arg_size);
+
+#endif
