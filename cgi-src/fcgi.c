@@ -21,6 +21,7 @@
 #include "frontend.h"
 #include "log.h"
 #include "route.h"
+#include "watch.h"
 
 struct worker_ctx {
 	struct server *server;
@@ -121,7 +122,8 @@ worker(void *arg)
 }
 
 enum xp_status
-fcgi_serve(struct server *s, int listen_fd, struct xp_error *err)
+fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
+    struct xp_error *err)
 {
 	unsigned nthreads = s->cfg->threads, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -154,7 +156,7 @@ fcgi_serve(struct server *s, int listen_fd, struct xp_error *err)
 		if (sigwait(&signals, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_msg(LOG_INFO, "SIGHUP: reloading is not supported yet");
+			watch_request(watcher, WATCH_RELOAD_CONFIG);
 			continue;
 		}
 		break;

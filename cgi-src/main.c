@@ -166,10 +166,19 @@ main(int argc, char **argv)
 			status = 1;
 		}
 	} else if (socket_spec != NULL || !FCGX_IsCGI()) {
+		struct watcher watcher;
+
 		listen_fd = socket_spec ? fcgi_listen(socket_spec, &err) : 0;
-		if (listen_fd < 0 || fcgi_serve(&server, listen_fd, &err) != XP_OK) {
+		if (listen_fd < 0 ||
+		    watch_start(&watcher, &server, conf_path, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;
+		} else {
+			if (fcgi_serve(&server, listen_fd, &watcher, &err) != XP_OK) {
+				log_error(LOG_ERROR, &err);
+				status = 1;
+			}
+			watch_stop(&watcher);
 		}
 		if (socket_spec != NULL && strncmp(socket_spec, "unix:", 5) == 0)
 			unlink(socket_spec + 5);

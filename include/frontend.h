@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "server.h"
+#include "watch.h"
 
 /* Opens the FastCGI listening socket named SPEC: "unix:/path.sock" (mode
  * 0660) or "HOST:PORT".  Returns the descriptor, or -1 with ERR filled. */
@@ -14,9 +15,10 @@ int fcgi_listen(const char *spec, struct xp_error *err);
 
 /* Serves FastCGI requests on LISTEN_FD with the configured number of
  * threads until SIGTERM or SIGINT, then lets in-flight requests finish.
- * Returns XP_OK on such a clean stop. */
+ * SIGHUP asks WATCHER to reload the config.  Returns XP_OK on such a
+ * clean stop. */
 enum xp_status fcgi_serve(struct server *s, int listen_fd,
-    struct xp_error *err);
+    struct watcher *watcher, struct xp_error *err);
 
 /* Answers the one CGI request described by the environment on stdout. */
 enum xp_status cgi_serve(struct server *s, struct xp_error *err);
