@@ -16,6 +16,7 @@
 #include <libxml/SAX2.h>
 
 #include "article.h"
+#include "hash.h"
 
 /* The one set of parser options articles are read with.  Never NOENT,
  * DTDLOAD or HUGE: no entity is expanded, nothing fetched, and libxml2's
@@ -391,6 +392,7 @@ article_parse(const char *path, const char *slug, const char *bytes,
 	memcpy(a->source, bytes, len);
 	a->source[len] = '\0';
 	a->source_len = len;
+	a->content_hash = hash_bytes(hash_str(HASH_INIT, slug), bytes, len);
 	a->loaded_at = time(NULL);
 	st = extract(a, path, root, err);
 	xmlFreeDoc(doc);

@@ -45,7 +45,7 @@ respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
 		site_unref(site);
 		return st;
 	}
-	route_respond(site, &req, time(NULL), &response, &header_len);
+	route_respond(site, NULL, &req, time(NULL), &response, &header_len);
 	if (fwrite(response.data, 1, req.method == METHOD_HEAD ? header_len
 	    : response.len, out) == 0 || fflush(out) != 0)
 		st = xp_error_set(err, XP_ERR_IO, "stdout", 0,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "hash.h"
 #include "log.h"
 
 enum key_type { KEY_STRING, KEY_UINT, KEY_BOOL, KEY_WATCH, KEY_PATH_PREFIX };
@@ -159,6 +160,36 @@ config_set(struct config *cfg, const char *name, const char *value,
 	return XP_OK;
 }
 
+/* Every key's value, folded: two configs that would render alike have the
+ * same fingerprint, whichever file or process they came from. */
+static uint64_t
+config_fingerprint(const struct config *cfg)
+{
+	uint64_t h = HASH_INIT;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *field = (const char *)cfg + keys[i].offset;
+
+		h = hash_str(h, keys[i].name);
+		switch (keys[i].type) {
+		case KEY_STRING:
+		case KEY_PATH_PREFIX:
+			h = hash_str(h, *(char *const *)field);
+			break;
+		case KEY_UINT:
+			h = hash_u64(h, *(const unsigned *)field);
+			break;
+		case KEY_BOOL:
+			h = hash_u64(h, *(const bool *)field);
+			break;
+		case KEY_WATCH:
+			h = hash_u64(h, (uint64_t)*(const enum watch_mode *)field);
+			break;
+		}
+	}
+	return h;
+}
+
 struct config *
 config_new_defaults(void)
 {
@@ -173,6 +204,7 @@ config_new_defaults(void)
 		if (config_set(cfg, keys[i].name, keys[i].fallback, "defaults",
 		    0, NULL) != XP_OK)
 			goto fail;
+	cfg->fingerprint = config_fingerprint(cfg);
 	return cfg;
 fail:
 	config_free(cfg);
@@ -315,6 +347,7 @@ config_load(const char *path, struct config **out, struct xp_error *err)
 		config_free(cfg);
 		return st;
 	}
+	cfg->fingerprint = config_fingerprint(cfg);
 	if (log_level_parse(cfg->log_level) < 0) {
 		st = xp_error_set(err, XP_ERR_INVALID, cfg->path, 0,
 		    "log_level: \"%s\" is not error, warn, info or debug",

@@ -85,7 +85,7 @@ serve_one(struct server *s, FCGX_Request *fr)
 		site_unref(site);
 		return;
 	}
-	route_respond(site, &req, time(NULL), &response, &header_len);
+	route_respond(site, &s->cache, &req, time(NULL), &response, &header_len);
 	n = req.method == METHOD_HEAD ? header_len : response.len;
 	/* A client that went away makes this fail; nothing to do but move on
 	 * to the next request, which libfcgi gives a fresh connection. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "hash.h"
 #include "http.h"
 
 struct status_text {
@@ -65,12 +66,10 @@ response_header(struct response *resp, const char *name, const char *fmt,
 void
 response_etag_from_body(struct response *resp)
 {
-	unsigned long long h = 1469598103934665603ULL;
+	uint64_t h = hash_bytes(HASH_INIT, resp->body.data, resp->body.len);
 
-	for (size_t i = 0; i < resp->body.len; i++)
-		h = (h ^ (unsigned char)resp->body.data[i]) * 1099511628211ULL;
-	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx-%zx\"", h,
-	    resp->body.len);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx-%zx\"",
+	    (unsigned long long)h, resp->body.len);
 }
 
 /* Does the If-None-Match list LIST name ETAG?  Weak comparison, as RFC

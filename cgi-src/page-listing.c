@@ -2,7 +2,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "page.h"
+
+/* Which slice of the index a listing URL shows, or why it shows none. */
+struct listing_plan {
+	int status;            /* 200, or 301 (page 1 by number), 400, 404 */
+	size_t number, pages, listed;
+	size_t from, to;       /* positions in idx->articles, to exclusive */
+};
 
 /* Page numbers as the URL writes them: digits, no leading zero.  Returns
  * 0 for a malformed number, and a huge value (past any end) for one that
@@ -21,6 +29,27 @@ parse_page_number(const char *s)
 	return n;
 }
 
+static struct listing_plan
+plan_listing(struct page_ctx *pc)
+{
+	const struct index *idx = pc->site->index;
+	size_t per_page = pc->site->cfg->per_page, first;
+	struct listing_plan p = { 200, 0, 0, 0, 0, 0 };
+
+	p.number = pc->arg == NULL ? 1 : parse_page_number(pc->arg);
+	if (p.number == 0)
+		return p.status = 400, p;
+	if (pc->arg != NULL && p.number == 1)
+		return p.status = 301, p;
+	p.listed = index_listed(idx, pc->now, &first);
+	p.pages = p.listed == 0 ? 1 : (p.listed + per_page - 1) / per_page;
+	if (p.number > p.pages)
+		return p.status = 404, p;
+	p.from = first + (p.number - 1) * per_page;
+	p.to = p.from + per_page < idx->count ? p.from + per_page : idx->count;
+	return p;
+}
+
 /* How long a page may be cached: the configured max_age, but never past
  * the moment the next scheduled article is due. */
 static long
@@ -34,30 +63,51 @@ cache_lifetime(struct page_ctx *pc)
 	return max_age;
 }
 
+bool
+page_listing_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
+{
+	struct listing_plan p = plan_listing(pc);
+	uint64_t h = hash_str(HASH_INIT, "listing");
+
+	if (p.status != 200)
+		return false;
+	h = hash_u64(hash_u64(hash_u64(h, p.number), p.pages), p.listed);
+	for (size_t i = p.from; i < p.to; i++)
+		h = hash_u64(h, pc->site->index->articles[i]->content_hash);
+	*fp = h;
+	resp->content_type = CT_HTML;
+	resp->max_age = cache_lifetime(pc);
+	return true;
+}
+
+static void
+add_count(xmlNodePtr node, const char *name, size_t value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%zu", value);
+	xmlNewProp(node, BAD_CAST name, BAD_CAST text);
+}
+
 void
 page_listing(struct page_ctx *pc, struct response *resp)
 {
-	const struct index *idx = pc->site->index;
-	size_t per_page = pc->site->cfg->per_page, first, listed, pages, number;
-	char href[1024], attr[32];
-	xmlNodePtr root, listing;
+	struct listing_plan p = plan_listing(pc);
+	xmlNodePtr root, listing, link;
+	char href[1024];
 	xmlDocPtr doc;
 
-	number = pc->arg == NULL ? 1 : parse_page_number(pc->arg);
-	if (number == 0) {
-		page_error(pc, resp, 400,
-		    "Page numbers are whole numbers from 2 up, without leading zeros.");
-		return;
-	}
-	if (pc->arg != NULL && number == 1) {
+	switch (p.status) {
+	case 301:
 		page_redirect(pc, resp, "");
 		return;
-	}
-	listed = index_listed(idx, pc->now, &first);
-	pages = listed == 0 ? 1 : (listed + per_page - 1) / per_page;
-	if (number > pages) {
+	case 400:
+		page_error(pc, resp, 400, "Page numbers are whole numbers from 2"
+		    " up, without leading zeros.");
+		return;
+	case 404:
 		page_error(pc, resp, 404, "There is no such page: the last is %zu.",
-		    pages);
+		    p.pages);
 		return;
 	}
 	if ((doc = page_doc_new(pc, "listing", &root)) == NULL) {
@@ -65,32 +115,25 @@ page_listing(struct page_ctx *pc, struct response *resp)
 		return;
 	}
 	listing = xmlNewChild(root, NULL, BAD_CAST "listing", NULL);
-	snprintf(attr, sizeof(attr), "%zu", number);
-	xmlNewProp(listing, BAD_CAST "page", BAD_CAST attr);
-	snprintf(attr, sizeof(attr), "%zu", pages);
-	xmlNewProp(listing, BAD_CAST "pages", BAD_CAST attr);
-	snprintf(attr, sizeof(attr), "%zu", per_page);
-	xmlNewProp(listing, BAD_CAST "per-page", BAD_CAST attr);
-	snprintf(attr, sizeof(attr), "%zu", listed);
-	xmlNewProp(listing, BAD_CAST "total", BAD_CAST attr);
-	if (number > 1) {
-		xmlNodePtr prev = xmlNewChild(listing, NULL, BAD_CAST "prev", NULL);
-
-		if (number == 2)
+	add_count(listing, "page", p.number);
+	add_count(listing, "pages", p.pages);
+	add_count(listing, "per-page", pc->site->cfg->per_page);
+	add_count(listing, "total", p.listed);
+	if (p.number > 1) {
+		link = xmlNewChild(listing, NULL, BAD_CAST "prev", NULL);
+		if (p.number == 2)
 			page_href(pc, href, sizeof(href), "%s", "");
 		else
-			page_href(pc, href, sizeof(href), "page/%zu/", number - 1);
-		xmlNewProp(prev, BAD_CAST "href", BAD_CAST href);
+			page_href(pc, href, sizeof(href), "page/%zu/", p.number - 1);
+		xmlNewProp(link, BAD_CAST "href", BAD_CAST href);
 	}
-	if (number < pages) {
-		xmlNodePtr next = xmlNewChild(listing, NULL, BAD_CAST "next", NULL);
-
-		page_href(pc, href, sizeof(href), "page/%zu/", number + 1);
-		xmlNewProp(next, BAD_CAST "href", BAD_CAST href);
+	if (p.number < p.pages) {
+		link = xmlNewChild(listing, NULL, BAD_CAST "next", NULL);
+		page_href(pc, href, sizeof(href), "page/%zu/", p.number + 1);
+		xmlNewProp(link, BAD_CAST "href", BAD_CAST href);
 	}
-	for (size_t i = first + (number - 1) * per_page;
-	    i < idx->count && i < first + number * per_page; i++)
-		page_add_entry(pc, listing, idx->articles[i]);
+	for (size_t i = p.from; i < p.to; i++)
+		page_add_entry(pc, listing, pc->site->index->articles[i]);
 	resp->max_age = cache_lifetime(pc);
 	page_render(pc, PAGE_LISTING, doc, resp);
 }

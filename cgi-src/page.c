@@ -64,11 +64,16 @@ page_doc_new(struct page_ctx *pc, const char *kind, xmlNodePtr *root)
 	text_child(site, "base-url", cfg->base_url);
 	text_child(site, "heading", cfg->listing_heading);
 	text_child(site, "intro", cfg->listing_intro);
-	snprintf(count, sizeof(count), "%zu",
-	    index_listed(pc->site->index, pc->now, &first));
-	text_child(site, "article-count", count);
+	/* Article pages leave the count out: it would make every article
+	 * page's fingerprint change whenever any article is added. */
+	if (strcmp(kind, "article") != 0) {
+		snprintf(count, sizeof(count), "%zu",
+		    index_listed(pc->site->index, pc->now, &first));
+		text_child(site, "article-count", count);
+	}
 	text_child(site, "lang", cfg->lang);
-	if (cfg->base_url[0] != '\0' && pc->req->path != NULL) {
+	if (cfg->base_url[0] != '\0' && pc->req->path != NULL &&
+	    strcmp(kind, "error") != 0) {
 		size_t n = strlen(cfg->base_url);
 
 		snprintf(href, sizeof(href), "%.*s%s%s", (int)n, cfg->base_url,
@@ -161,7 +166,7 @@ page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
 		buf_puts(&resp->body, "Internal Server Error\n");
 	}
 	xmlFreeDoc(doc);
-	if (resp->status == 200)
+	if (resp->status == 200 && resp->etag[0] == '\0')
 		response_etag_from_body(resp);
 }
 

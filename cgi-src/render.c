@@ -1,6 +1,7 @@
 /* render.c - compile the stylesheets once; apply them per request inside
  * a sandbox: no file writes, no network, reads only in the stylesheet
  * folder, and limits that stop a runaway template. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,6 +19,7 @@
 #include <libxslt/transform.h>
 #include <libxslt/xsltutils.h>
 
+#include "hash.h"
 #include "log.h"
 #include "render.h"
 
@@ -155,7 +157,6 @@ compile_sheet(const char *path, xsltStylesheetPtr *out, struct xp_error *err)
 static enum xp_status
 read_css(const char *path, struct stylesheets *s, struct xp_error *err)
 {
-	unsigned long long h = 1469598103934665603ULL;
 	struct stat st;
 	ssize_t n;
 	size_t got = 0;
@@ -177,10 +178,57 @@ read_css(const char *path, struct stylesheets *s, struct xp_error *err)
 		got += (size_t)n;
 	close(fd);
 	s->css_len = got;
-	for (size_t i = 0; i < got; i++)
-		h = (h ^ (unsigned char)s->css[i]) * 1099511628211ULL;
-	snprintf(s->css_etag, sizeof(s->css_etag), "\"%016llx\"", h);
+	snprintf(s->css_etag, sizeof(s->css_etag), "\"%016llx\"",
+	    (unsigned long long)hash_bytes(HASH_INIT, s->css, got));
 	return XP_OK;
+}
+
+/* Folds a value for every regular file of DIR into one number, in an
+ * order-independent way (XOR), so readdir's order does not matter.  With
+ * CONTENT the files' bytes are hashed, else only their stat. */
+static uint64_t
+fold_dir(const char *dir, bool content)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	uint64_t total = 0;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t h = hash_str(HASH_INIT, de->d_name);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(path, &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (content) {
+			char chunk[8192];
+			ssize_t n;
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+			while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
+				h = hash_bytes(h, chunk, (size_t)n);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			h = hash_u64(h, (uint64_t)st.st_size);
+			h = hash_u64(h, (uint64_t)st.st_ino);
+			h = hash_u64(h, (uint64_t)st.st_mtim.tv_sec);
+			h = hash_u64(h, (uint64_t)st.st_mtim.tv_nsec);
+		}
+		total ^= h;
+	}
+	closedir(d);
+	return total;
+}
+
+uint64_t
+stylesheets_dir_stamp(const char *dir)
+{
+	return fold_dir(dir, false);
 }
 
 enum xp_status
@@ -195,6 +243,7 @@ stylesheets_load(const char *dir, struct stylesheets **out,
 		return xp_error_set(err, XP_ERR_NOMEM, dir, 0, "out of memory");
 	atomic_init(&s->refs, 1);
 	s->loaded_at = time(NULL);
+	s->fingerprint = fold_dir(dir, true);
 	for (int k = 0; k < PAGE__MAX && st == XP_OK; k++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, sheet_names[k]);
 		st = compile_sheet(path, &s->sheets[k], err);

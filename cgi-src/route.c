@@ -2,20 +2,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "log.h"
 #include "page.h"
 #include "route.h"
 
 struct route {
-	const char *pattern;   /* '*' matches one path segment */
+	const char *pattern;      /* '*' matches one path segment */
 	page_fn *handler;
+	page_fp_fn *fingerprint;  /* NULL: never cached, no ETag up front */
 };
 
 static const struct route routes[] = {
-	{ "/",             page_listing },
-	{ "/page/*/",      page_listing },
-	{ "/articles/*/",  page_article },
-	{ "/style.css",    page_stylesheet },
+	{ "/",             page_listing,    page_listing_fp },
+	{ "/page/*/",      page_listing,    page_listing_fp },
+	{ "/articles/*/",  page_article,    page_article_fp },
+	{ "/style.css",    page_stylesheet, page_stylesheet_fp },
 };
 
 int
@@ -46,6 +48,36 @@ route_match(const char *pattern, const char *path, char *arg,
 	return *s == '\0' ? 1 : 0;
 }
 
+/* Answers a matched route.  When the page can say up front what it
+ * depends on, its ETag is known before rendering: a conditional request
+ * is answered 304 without rendering, and a cached body is reused. */
+static void
+respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
+{
+	const struct site *site = pc->site;
+	uint64_t fp;
+
+	if (r->fingerprint == NULL || !r->fingerprint(pc, resp, &fp)) {
+		r->handler(pc, resp);
+		return;
+	}
+	fp = hash_u64(hash_u64(fp, site->sheets->fingerprint),
+	    site->cfg->fingerprint);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"",
+	    (unsigned long long)fp);
+	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
+		resp->status = 304;
+		return;
+	}
+	if (pc->cache != NULL &&
+	    cache_get(pc->cache, pc->req->path, fp, &resp->body))
+		return;
+	r->handler(pc, resp);
+	if (resp->status == 200 && pc->cache != NULL && !resp->body.failed)
+		cache_put(pc->cache, pc->req->path, fp, resp->body.data,
+		    resp->body.len);
+}
+
 static void
 dispatch(struct page_ctx *pc, struct response *resp)
 {
@@ -73,7 +105,7 @@ dispatch(struct page_ctx *pc, struct response *resp)
 		switch (route_match(routes[i].pattern, req->path, arg, sizeof(arg))) {
 		case 1:
 			pc->arg = arg[0] ? arg : NULL;
-			routes[i].handler(pc, resp);
+			respond_page(pc, &routes[i], resp);
 			return;
 		case 2:
 			snprintf(target, sizeof(target), "%s/", req->path + 1);
@@ -85,14 +117,16 @@ dispatch(struct page_ctx *pc, struct response *resp)
 }
 
 void
-route_respond(struct site *site, const struct request *req, time_t now,
-    struct buf *out, size_t *header_len)
+route_respond(struct site *site, struct cache *cache,
+    const struct request *req, time_t now, struct buf *out,
+    size_t *header_len)
 {
-	struct page_ctx pc = { site, req, now, NULL };
+	struct page_ctx pc = { site, cache, req, now, NULL };
 	struct response resp;
 
 	response_init(&resp);
 	dispatch(&pc, &resp);
+	/* Pages without an up-front fingerprint still get 304s. */
 	if (resp.status == 200 &&
 	    http_not_modified(req, resp.etag, resp.last_modified))
 		resp.status = 304;

@@ -25,29 +25,6 @@
 #define SHEET_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_ATTRIB | \
 	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
-/* Stat of every file in the stylesheet folder folded into one number, so
- * that polling can tell a stylesheet changed without reading it. */
-static unsigned long long
-sheets_fingerprint(const char *dir)
-{
-	static const char *const files[] = { "layout.xsl", "listing.xsl",
-		"article.xsl", "error.xsl", "style.css" };
-	unsigned long long h = 1469598103934665603ULL;
-	char path[PATH_MAX];
-	struct stat st;
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (stat(path, &st) != 0)
-			continue;
-		h = (h ^ (unsigned long long)st.st_mtim.tv_nsec) * 1099511628211ULL;
-		h = (h ^ (unsigned long long)st.st_mtim.tv_sec) * 1099511628211ULL;
-		h = (h ^ (unsigned long long)st.st_ino) * 1099511628211ULL;
-		h = (h ^ (unsigned long long)st.st_size) * 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Compiles the stylesheets again; a set that no longer compiles leaves the
  * previous one in service.  Returns true when a new set was taken. */
 static bool
@@ -230,7 +207,7 @@ watch_main(void *arg)
 {
 	struct watcher *w = arg;
 	struct server *s = w->server;
-	unsigned long long sheets_fp = sheets_fingerprint(s->cfg->xslt_dir);
+	uint64_t sheets_fp = stylesheets_dir_stamp(s->cfg->xslt_dir);
 	bool folder_missing = false;
 
 	log_capture_xml_errors();
@@ -264,7 +241,7 @@ watch_main(void *arg)
 			drain_inotify(w, &changed, &need_rescan, &sheets_changed);
 		if (polling) {
 			need_rescan = true;
-			if (sheets_fingerprint(s->cfg->xslt_dir) != sheets_fp)
+			if (stylesheets_dir_stamp(s->cfg->xslt_dir) != sheets_fp)
 				sheets_changed = true;
 		}
 		if (w->inotify_fd >= 0 && (w->articles_wd < 0 || w->xslt_wd < 0)) {
@@ -275,7 +252,7 @@ watch_main(void *arg)
 		if (need_rescan)
 			changed |= rescan(w, &folder_missing);
 		if (sheets_changed) {
-			sheets_fp = sheets_fingerprint(s->cfg->xslt_dir);
+			sheets_fp = stylesheets_dir_stamp(s->cfg->xslt_dir);
 			changed |= reload_sheets(s);
 		}
 		if (changed && !server_publish(s))

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -43,6 +44,7 @@ struct article {
 	bool draft;
 	unsigned reading_minutes;
 	unsigned word_count;
+	uint64_t content_hash;  /* of slug and bytes: what pages fingerprint */
 	char *source;          /* the file's bytes, to render the page from */
 	size_t source_len;
 	struct file_stamp stamp;

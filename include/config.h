@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -37,6 +38,7 @@ struct config {
 	enum watch_mode watch;
 	bool trusted_html;
 	bool cache;
+	uint64_t fingerprint;   /* of every value: part of every page's ETag */
 };
 
 /* Returns a config holding the built-in defaults (caller frees with

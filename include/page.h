@@ -3,11 +3,14 @@
 #ifndef XP_PAGE_H
 #define XP_PAGE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <libxml/tree.h>
 
 #include "article.h"
+#include "cache.h"
 #include "http.h"
 #include "render.h"
 #include "request.h"
@@ -15,16 +18,29 @@
 
 struct page_ctx {
 	struct site *site;          /* borrowed for the request */
+	struct cache *cache;        /* the render cache, or NULL for none */
 	const struct request *req;
 	time_t now;                 /* one clock reading per request */
 	const char *arg;            /* the segment the route's '*' captured */
 };
 
+/* Renders the page into RESP (status, headers, body). */
 typedef void page_fn(struct page_ctx *pc, struct response *resp);
 
+/* Decides, without rendering, whether the page is a 200 and if so what
+ * it depends on: returns true with *FP, a fingerprint of everything page
+ * specific it shows, and RESP's caching headers (max_age, last_modified,
+ * content_type) set.  Returns false when the page would be an error or a
+ * redirect, which the page function then answers uncached. */
+typedef bool page_fp_fn(struct page_ctx *pc, struct response *resp,
+    uint64_t *fp);
+
 page_fn page_listing;      /* page-listing.c: "/" and "/page/N/" */
+page_fp_fn page_listing_fp;
 page_fn page_article;      /* page-article.c: "/articles/SLUG/" */
+page_fp_fn page_article_fp;
 page_fn page_stylesheet;   /* page-asset.c:   "/style.css" */
+page_fp_fn page_stylesheet_fp;
 
 /* Renders the error page for STATUS with a message (page-error.c).  Falls
  * back to plain text when even the error stylesheet fails. */

@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <libxml/tree.h>
@@ -31,6 +32,7 @@ struct stylesheets {
 	char *css;              /* style.css, served as the one asset */
 	size_t css_len;
 	char css_etag[24];
+	uint64_t fingerprint;   /* of every file in the folder: in every ETag */
 	time_t loaded_at;
 };
 
@@ -43,6 +45,10 @@ void render_init(void);
  * ERR names the stylesheet file, line and reason. */
 enum xp_status stylesheets_load(const char *dir, struct stylesheets **out,
     struct xp_error *err);
+
+/* A cheap summary of DIR's files (names, sizes, times, inodes) that moves
+ * whenever one of them changes: what polling compares. */
+uint64_t stylesheets_dir_stamp(const char *dir);
 
 struct stylesheets *stylesheets_ref(struct stylesheets *s);
 void stylesheets_unref(struct stylesheets *s);

@@ -6,15 +6,18 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "request.h"
 #include "site.h"
 
-/* Answers REQ from SITE at time NOW: routes it, renders the page and
- * serialises the response in CGI form into OUT.  *HEADER_LEN is the
+/* Answers REQ from SITE at time NOW: routes it, renders the page (or
+ * takes it from CACHE, which may be NULL) and serialises the response in
+ * CGI form into OUT.  *HEADER_LEN is the
  * length of the header block; a HEAD request sends only that much.
  * Always produces a response, an error page if need be. */
-void route_respond(struct site *site, const struct request *req, time_t now,
-    struct buf *out, size_t *header_len);
+void route_respond(struct site *site, struct cache *cache,
+    const struct request *req, time_t now, struct buf *out,
+    size_t *header_len);
 
 /* Matches PATH against PATTERN, where '*' stands for one non-empty
  * segment copied into ARG (ARG_SIZE bytes).  Returns 1 for a match, 2 when

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "cache.h"
 #include "config.h"
 #include "error.h"
 #include "folder.h"
@@ -16,6 +17,7 @@
 struct server {
 	pthread_mutex_t lock;        /* guards current, and only it */
 	struct site *current;        /* what new requests are served from */
+	struct cache cache;          /* rendered pages; locks itself */
 	/* The rest is touched only by the thread that loads (main at start,
 	 * then the watcher), never by request threads. */
 	struct config *cfg;
