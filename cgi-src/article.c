@@ -184,10 +184,14 @@ plain_text(xmlNodePtr node)
 /* Counts words in the string value of NODE: runs of non-space characters,
  * with element boundaries not splitting a word (as XPath string() reads). */
 static void
-count_words(xmlNodePtr node, bool *in_word, unsigned *words)
+count_words(xmlNodePtr node, bool *in_word, unsigned *words,
+    struct buf *terms)
 {
 	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content != NULL)
+				search_collect(terms, (const char *)c->content,
+				    strlen((const char *)c->content));
 			for (const xmlChar *p = c->content; p && *p; p++) {
 				if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
 					*in_word = false;
@@ -197,7 +201,7 @@ count_words(xmlNodePtr node, bool *in_word, unsigned *words)
 				}
 			}
 		} else if (c->type == XML_ELEMENT_NODE) {
-			count_words(c, in_word, words);
+			count_words(c, in_word, words, terms);
 		}
 	}
 }
@@ -294,6 +298,7 @@ extract(struct article *a, const char *path, xmlNodePtr root,
     struct xp_error *err)
 {
 	xmlNodePtr body = NULL, published = NULL;
+	struct buf terms = BUF_INIT;
 	enum xp_status st = XP_OK;
 	bool in_word = false;
 
@@ -353,11 +358,25 @@ extract(struct article *a, const char *path, xmlNodePtr root,
 	if (body == NULL)
 		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(root),
 		    "<body> is required and missing");
-	count_words(body, &in_word, &a->word_count);
+	search_collect(&terms, a->title, strlen(a->title));
+	if (!search_finish(&terms, &a->title_terms))
+		goto nomem;
+	buf_release(&terms);
+	search_collect(&terms, a->title, strlen(a->title));
+	search_collect(&terms, a->summary, strlen(a->summary));
+	for (size_t i = 0; i < a->ntags; i++)
+		search_collect(&terms, a->tags[i], strlen(a->tags[i]));
+	count_words(body, &in_word, &a->word_count, &terms);
+	if (!search_finish(&terms, &a->terms))
+		goto nomem;
+	buf_release(&terms);
 	if (a->reading_minutes == 0)
 		a->reading_minutes = a->word_count == 0 ? 1
 		    : (a->word_count + 229) / 230;
 	return XP_OK;
+nomem:
+	buf_release(&terms);
+	return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
 }
 
 enum xp_status
@@ -528,6 +547,8 @@ article_unref(struct article *a)
 		free(a->tags[i]);
 	free(a->tags);
 	free(a->source);
+	free(a->terms.hashes);
+	free(a->title_terms.hashes);
 	free(a);
 }
 

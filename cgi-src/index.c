@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "index.h"
 
 int
@@ -17,6 +18,36 @@ compare_ptrs(const void *x, const void *y)
 {
 	return index_compare(*(struct article *const *)x,
 	    *(struct article *const *)y);
+}
+
+/* Appends A to the list of each of its tags. */
+static bool
+add_tags(struct index *idx, struct article *a)
+{
+	for (size_t t = 0; t < a->ntags; t++) {
+		struct tag_list *list = strmap_get(&idx->by_tag, a->tags[t]);
+		struct article **grown;
+
+		if (list == NULL) {
+			if ((list = calloc(1, sizeof(*list))) == NULL)
+				return false;
+			list->tag = a->tags[t];
+			if (!strmap_put(&idx->by_tag, list->tag, list)) {
+				free(list);
+				return false;
+			}
+		}
+		/* Grow by doubling: counts that are powers of two are full. */
+		if ((list->count & (list->count - 1)) == 0) {
+			grown = realloc(list->items,
+			    (list->count ? list->count * 2 : 1) * sizeof(*grown));
+			if (grown == NULL)
+				return false;
+			list->items = grown;
+		}
+		list->items[list->count++] = a;
+	}
+	return true;
 }
 
 struct index *
@@ -36,9 +67,12 @@ index_new(struct article *const *articles, size_t n, unsigned long generation)
 		if (!articles[i]->draft)
 			idx->articles[idx->count++] = article_ref(articles[i]);
 	qsort(idx->articles, idx->count, sizeof(*idx->articles), compare_ptrs);
+	idx->fingerprint = HASH_INIT;
 	for (size_t i = 0; i < idx->count; i++) {
-		if (!strmap_put(&idx->by_slug, idx->articles[i]->slug,
-		    idx->articles[i])) {
+		struct article *a = idx->articles[i];
+
+		idx->fingerprint = hash_u64(idx->fingerprint, a->content_hash);
+		if (!strmap_put(&idx->by_slug, a->slug, a) || !add_tags(idx, a)) {
 			index_unref(idx);
 			return NULL;
 		}
@@ -57,9 +91,17 @@ index_ref(struct index *idx)
 void
 index_unref(struct index *idx)
 {
+	const char *key;
+	void *value;
+
 	if (idx == NULL ||
 	    atomic_fetch_sub_explicit(&idx->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	for (size_t i = 0; strmap_next(&idx->by_tag, &i, &key, &value);) {
+		free(((struct tag_list *)value)->items);
+		free(value);
+	}
+	strmap_release(&idx->by_tag);
 	for (size_t i = 0; i < idx->count; i++)
 		article_unref(idx->articles[i]);
 	free(idx->articles);
@@ -91,6 +133,31 @@ index_listed(const struct index *idx, time_t now, size_t *first)
 	}
 	*first = lo;
 	return idx->count - lo;
+}
+
+size_t
+index_position(const struct index *idx, const struct article *a)
+{
+	size_t lo = 0, hi = idx->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = index_compare(idx->articles[mid], a);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (size_t)-1;
+}
+
+const struct tag_list *
+index_tag(const struct index *idx, const char *tag)
+{
+	return strmap_get(&idx->by_tag, tag);
 }
 
 time_t

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "log.h"
 #include "page.h"
 
@@ -18,6 +19,43 @@ page_href(struct page_ctx *pc, char *out, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(out + n, size - n, fmt, ap);
 	va_end(ap);
+}
+
+void
+page_abs_url(struct page_ctx *pc, char *out, size_t size, const char *path)
+{
+	const struct config *cfg = pc->site->cfg;
+	const char *origin = cfg->base_url[0] ? cfg->base_url : "http://localhost";
+	size_t n = strlen(origin);
+
+	/* base_url is an origin, maybe with a trailing slash; base_path
+	 * always starts with one. */
+	if (n > 0 && origin[n - 1] == '/')
+		n--;
+	snprintf(out, size, "%.*s%s%s", (int)n, origin, cfg->base_path, path);
+}
+
+uint64_t
+page_index_fp(struct page_ctx *pc)
+{
+	size_t first;
+
+	index_listed(pc->site->index, pc->now, &first);
+	return hash_u64(pc->site->index->fingerprint, first);
+}
+
+void
+page_add_meta(xmlNodePtr root, const char *description, const char *og_type,
+    const char *json_ld)
+{
+	xmlNodePtr meta = xmlNewChild(root, NULL, BAD_CAST "meta", NULL);
+
+	if (meta == NULL)
+		return;
+	xmlNewTextChild(meta, NULL, BAD_CAST "description", BAD_CAST description);
+	xmlNewTextChild(meta, NULL, BAD_CAST "og-type", BAD_CAST og_type);
+	if (json_ld != NULL)
+		xmlNewTextChild(meta, NULL, BAD_CAST "json-ld", BAD_CAST json_ld);
 }
 
 static xmlNodePtr
@@ -59,7 +97,7 @@ page_doc_new(struct page_ctx *pc, const char *kind, xmlNodePtr *root)
 	page_href(pc, href, sizeof(href), "%s", "");
 	link_child(site, "home", href);
 	page_href(pc, href, sizeof(href), "style.css?v=%.8s",
-	    pc->site->sheets->css_etag + 1);
+	    pc->site->sheets->assets[ASSET_CSS].etag + 1);
 	link_child(site, "stylesheet", href);
 	text_child(site, "base-url", cfg->base_url);
 	text_child(site, "heading", cfg->listing_heading);
@@ -72,15 +110,23 @@ page_doc_new(struct page_ctx *pc, const char *kind, xmlNodePtr *root)
 		text_child(site, "article-count", count);
 	}
 	text_child(site, "lang", cfg->lang);
-	if (cfg->base_url[0] != '\0' && pc->req->path != NULL &&
-	    strcmp(kind, "error") != 0) {
-		size_t n = strlen(cfg->base_url);
-
-		snprintf(href, sizeof(href), "%.*s%s%s", (int)n, cfg->base_url,
-		    cfg->base_path, pc->req->path + 1);
-		if (n > 0 && cfg->base_url[n - 1] == '/')
-			snprintf(href, sizeof(href), "%.*s%s%s", (int)n - 1,
-			    cfg->base_url, cfg->base_path, pc->req->path + 1);
+	page_href(pc, href, sizeof(href), "feed.xml");
+	link_child(site, "feed", href);
+	page_abs_url(pc, href, sizeof(href), "feed.xml");
+	xmlNewProp(xmlGetLastChild(site), BAD_CAST "abs", BAD_CAST href);
+	page_href(pc, href, sizeof(href), "search/");
+	link_child(site, "search", href);
+	page_href(pc, href, sizeof(href), "tags/");
+	link_child(site, "tags-index", href);
+	page_href(pc, href, sizeof(href), "archive/");
+	link_child(site, "archive-index", href);
+	page_href(pc, href, sizeof(href), "favicon.svg?v=%.8s",
+	    pc->site->sheets->assets[ASSET_ICON].etag + 1);
+	link_child(site, "icon", href);
+	/* Search results are not canonical pages: every query would be one. */
+	if (pc->req->path != NULL && strcmp(kind, "error") != 0 &&
+	    strcmp(pc->req->path, "/search/") != 0) {
+		page_abs_url(pc, href, sizeof(href), pc->req->path + 1);
 		link_child(page, "canonical", href);
 	}
 	*root = page;

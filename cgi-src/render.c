@@ -33,6 +33,10 @@ static const char *const sheet_names[PAGE__MAX] = {
 	[PAGE_LISTING] = "listing.xsl",
 	[PAGE_ARTICLE] = "article.xsl",
 	[PAGE_ERROR] = "error.xsl",
+	[PAGE_TAGS] = "tags.xsl",
+	[PAGE_ARCHIVE] = "archive.xsl",
+	[PAGE_FEED] = "feed.xsl",
+	[PAGE_SITEMAP] = "sitemap.xsl",
 };
 
 /* libxslt's own loader, kept so the safe one can delegate to it.  Written
@@ -154,8 +158,30 @@ compile_sheet(const char *path, xsltStylesheetPtr *out, struct xp_error *err)
 	return XP_OK;
 }
 
+static const char *const asset_names[ASSET__MAX] = {
+	[ASSET_CSS] = "style.css",
+	[ASSET_ICON] = "favicon.svg",
+};
+
+static const char *const asset_types[ASSET__MAX] = {
+	[ASSET_CSS] = "text/css; charset=utf-8",
+	[ASSET_ICON] = "image/svg+xml",
+};
+
+const char *
+render_asset_name(enum asset_kind kind)
+{
+	return asset_names[kind];
+}
+
+const char *
+render_asset_type(enum asset_kind kind)
+{
+	return asset_types[kind];
+}
+
 static enum xp_status
-read_css(const char *path, struct stylesheets *s, struct xp_error *err)
+read_asset(const char *path, struct asset *out, struct xp_error *err)
 {
 	struct stat st;
 	ssize_t n;
@@ -169,17 +195,17 @@ read_css(const char *path, struct stylesheets *s, struct xp_error *err)
 		return xp_error_set(err, XP_ERR_INVALID, path, 0,
 		    "not a regular file of at most 8 MiB");
 	}
-	if ((s->css = malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((out->data = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
 	}
 	while (got < (size_t)st.st_size &&
-	    (n = read(fd, s->css + got, (size_t)st.st_size - got)) > 0)
+	    (n = read(fd, out->data + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
 	close(fd);
-	s->css_len = got;
-	snprintf(s->css_etag, sizeof(s->css_etag), "\"%016llx\"",
-	    (unsigned long long)hash_bytes(HASH_INIT, s->css, got));
+	out->len = got;
+	snprintf(out->etag, sizeof(out->etag), "\"%016llx\"",
+	    (unsigned long long)hash_bytes(HASH_INIT, out->data, got));
 	return XP_OK;
 }
 
@@ -248,9 +274,9 @@ stylesheets_load(const char *dir, struct stylesheets **out,
 		snprintf(path, sizeof(path), "%s/%s", dir, sheet_names[k]);
 		st = compile_sheet(path, &s->sheets[k], err);
 	}
-	if (st == XP_OK) {
-		snprintf(path, sizeof(path), "%s/style.css", dir);
-		st = read_css(path, s, err);
+	for (int k = 0; k < ASSET__MAX && st == XP_OK; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, asset_names[k]);
+		st = read_asset(path, &s->assets[k], err);
 	}
 	/* Security preferences are set after compiling: imports must load. */
 	if (st == XP_OK && (s->security = make_security()) == NULL)
@@ -282,7 +308,8 @@ stylesheets_unref(struct stylesheets *s)
 			xsltFreeStylesheet(s->sheets[k]);
 	if (s->security != NULL)
 		xsltFreeSecurityPrefs(s->security);
-	free(s->css);
+	for (int k = 0; k < ASSET__MAX; k++)
+		free(s->assets[k].data);
 	free(s);
 }
 

@@ -8,33 +8,48 @@
 #include "route.h"
 
 struct route {
-	const char *pattern;      /* '*' matches one path segment */
+	const char *pattern;      /* each '*' matches one path segment */
 	page_fn *handler;
 	page_fp_fn *fingerprint;  /* NULL: never cached, no ETag up front */
+	int variant;              /* handed to the page: a listing_kind */
 };
 
 static const struct route routes[] = {
-	{ "/",             page_listing,    page_listing_fp },
-	{ "/page/*/",      page_listing,    page_listing_fp },
-	{ "/articles/*/",  page_article,    page_article_fp },
-	{ "/style.css",    page_stylesheet, page_stylesheet_fp },
+	{ "/",                    page_listing,    page_listing_fp, LIST_ALL },
+	{ "/page/*/",             page_listing,    page_listing_fp, LIST_ALL },
+	{ "/articles/*/",         page_article,    page_article_fp, 0 },
+	{ "/tags/",               page_tags,       page_tags_fp, 0 },
+	{ "/tags/*/",             page_listing,    page_listing_fp, LIST_TAG },
+	{ "/tags/*/page/*/",      page_listing,    page_listing_fp, LIST_TAG },
+	{ "/tags/*/feed.xml",     page_feed,       page_feed_fp, LIST_TAG },
+	{ "/archive/",            page_archive,    page_archive_fp, 0 },
+	{ "/archive/*/",          page_listing,    page_listing_fp, LIST_YEAR },
+	{ "/archive/*/page/*/",   page_listing,    page_listing_fp, LIST_YEAR },
+	{ "/archive/*/*/",        page_listing,    page_listing_fp, LIST_MONTH },
+	{ "/archive/*/*/page/*/", page_listing,    page_listing_fp, LIST_MONTH },
+	{ "/search/",             page_listing,    page_listing_fp, LIST_SEARCH },
+	{ "/feed.xml",            page_feed,       page_feed_fp, LIST_ALL },
+	{ "/sitemap.xml",         page_sitemap,    page_sitemap_fp, 0 },
+	{ "/robots.txt",          page_robots,     page_robots_fp, 0 },
+	{ "/style.css",           page_asset,      page_asset_fp, ASSET_CSS },
+	{ "/favicon.svg",         page_asset,      page_asset_fp, ASSET_ICON },
 };
 
 int
-route_match(const char *pattern, const char *path, char *arg,
-    size_t arg_size)
+route_match(const char *pattern, const char *path, char args[][ROUTE_ARG_MAX],
+    size_t *nargs)
 {
 	const char *p = pattern, *s = path;
 
-	arg[0] = '\0';
+	*nargs = 0;
 	while (*p != '\0') {
 		if (*p == '*') {
 			size_t n = strcspn(s, "/");
 
-			if (n == 0 || n >= arg_size)
+			if (n == 0 || n >= ROUTE_ARG_MAX || *nargs >= ROUTE_ARGS)
 				return 0;
-			memcpy(arg, s, n);
-			arg[n] = '\0';
+			memcpy(args[*nargs], s, n);
+			args[(*nargs)++][n] = '\0';
 			s += n;
 			p++;
 		} else if (*p == *s) {
@@ -55,6 +70,7 @@ static void
 respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 {
 	const struct site *site = pc->site;
+	struct cache *cache = pc->cache;
 	uint64_t fp;
 
 	if (r->fingerprint == NULL || !r->fingerprint(pc, resp, &fp)) {
@@ -69,12 +85,13 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 		resp->status = 304;
 		return;
 	}
-	if (pc->cache != NULL &&
-	    cache_get(pc->cache, pc->req->path, fp, &resp->body))
+	if (pc->no_store)
+		cache = NULL;
+	if (cache != NULL && cache_get(cache, pc->req->path, fp, &resp->body))
 		return;
 	r->handler(pc, resp);
-	if (resp->status == 200 && pc->cache != NULL && !resp->body.failed)
-		cache_put(pc->cache, pc->req->path, fp, resp->body.data,
+	if (resp->status == 200 && cache != NULL && !resp->body.failed)
+		cache_put(cache, pc->req->path, fp, resp->body.data,
 		    resp->body.len);
 }
 
@@ -82,7 +99,8 @@ static void
 dispatch(struct page_ctx *pc, struct response *resp)
 {
 	const struct request *req = pc->req;
-	char arg[256], target[REQUEST_URI_MAX + 8];
+	char args[ROUTE_ARGS][ROUTE_ARG_MAX], target[REQUEST_URI_MAX + 8];
+	size_t nargs;
 
 	if (req->bad_status != 0) {
 		page_error(pc, resp, req->bad_status, "%s.", req->bad_reason);
@@ -102,9 +120,12 @@ dispatch(struct page_ctx *pc, struct response *resp)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		switch (route_match(routes[i].pattern, req->path, arg, sizeof(arg))) {
+		switch (route_match(routes[i].pattern, req->path, args, &nargs)) {
 		case 1:
-			pc->arg = arg[0] ? arg : NULL;
+			for (size_t a = 0; a < nargs; a++)
+				pc->args[a] = args[a];
+			pc->nargs = nargs;
+			pc->variant = routes[i].variant;
 			respond_page(pc, &routes[i], resp);
 			return;
 		case 2:
@@ -121,7 +142,8 @@ route_respond(struct site *site, struct cache *cache,
     const struct request *req, time_t now, struct buf *out,
     size_t *header_len)
 {
-	struct page_ctx pc = { site, cache, req, now, NULL };
+	struct page_ctx pc = { .site = site, .cache = cache, .req = req,
+		.now = now };
 	struct response resp;
 
 	response_init(&resp);

@@ -17,6 +17,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "search.h"
 
 #define SLUG_MAX 100
 #define ARTICLE_MAX_READING_MINUTES 100000
@@ -45,6 +46,8 @@ struct article {
 	unsigned reading_minutes;
 	unsigned word_count;
 	uint64_t content_hash;  /* of slug and bytes: what pages fingerprint */
+	struct term_set terms;        /* words of title, summary, tags, body */
+	struct term_set title_terms;  /* words of the title: ranked first */
 	char *source;          /* the file's bytes, to render the page from */
 	size_t source_len;
 	struct file_stamp stamp;

@@ -12,6 +12,7 @@
 
 #include "article.h"
 #include "strmap.h"
+#include <stdint.h>
 
 struct index {
 	atomic_int refs;
@@ -19,7 +20,16 @@ struct index {
 	                               future-dated ones come first */
 	size_t count;
 	struct strmap by_slug;      /* slug -> article, drafts left out */
+	struct strmap by_tag;       /* tag -> struct tag_list */
+	uint64_t fingerprint;       /* of every article's content, in order */
 	unsigned long generation;   /* grows with every snapshot */
+};
+
+/* The articles carrying one tag, in listing order (future ones first). */
+struct tag_list {
+	const char *tag;            /* borrowed from the first article */
+	struct article **items;
+	size_t count;
 };
 
 /* Builds a snapshot of ARTICLES (N of them; drafts are skipped).  Takes a
@@ -44,6 +54,12 @@ size_t index_listed(const struct index *idx, time_t now, size_t *first);
 /* The earliest publication instant after NOW, or 0 when none is due: the
  * moment a cached page stops being true. */
 time_t index_next_due(const struct index *idx, time_t now);
+
+/* Position of A in idx->articles (listing order), or (size_t)-1. */
+size_t index_position(const struct index *idx, const struct article *a);
+
+/* The articles tagged TAG, or NULL when no article is. Borrowed. */
+const struct tag_list *index_tag(const struct index *idx, const char *tag);
 
 /* The listing order: published newest first, then slug A to Z. */
 int index_compare(const struct article *a, const struct article *b);

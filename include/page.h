@@ -21,8 +21,14 @@ struct page_ctx {
 	struct cache *cache;        /* the render cache, or NULL for none */
 	const struct request *req;
 	time_t now;                 /* one clock reading per request */
-	const char *arg;            /* the segment the route's '*' captured */
+	const char *args[3];        /* the segments the route's '*'s captured */
+	size_t nargs;
+	int variant;                /* the route's variant (a listing_kind) */
+	bool no_store;              /* set by a fingerprint: do not cache */
 };
+
+/* What a listing shows: every route that lists articles is one of these. */
+enum listing_kind { LIST_ALL, LIST_TAG, LIST_YEAR, LIST_MONTH, LIST_SEARCH };
 
 /* Renders the page into RESP (status, headers, body). */
 typedef void page_fn(struct page_ctx *pc, struct response *resp);
@@ -39,8 +45,41 @@ page_fn page_listing;      /* page-listing.c: "/" and "/page/N/" */
 page_fp_fn page_listing_fp;
 page_fn page_article;      /* page-article.c: "/articles/SLUG/" */
 page_fp_fn page_article_fp;
-page_fn page_stylesheet;   /* page-asset.c:   "/style.css" */
-page_fp_fn page_stylesheet_fp;
+page_fn page_asset;        /* page-asset.c:   "/style.css", "/favicon.svg" */
+page_fp_fn page_asset_fp;
+page_fn page_tags;         /* page-tags.c:    "/tags/" */
+page_fp_fn page_tags_fp;
+page_fn page_archive;      /* page-archive.c: "/archive/" */
+page_fp_fn page_archive_fp;
+page_fn page_feed;         /* page-feed.c:    "/feed.xml", "/tags/T/feed.xml" */
+page_fp_fn page_feed_fp;
+page_fn page_sitemap;      /* page-sitemap.c: "/sitemap.xml" */
+page_fp_fn page_sitemap_fp;
+page_fn page_robots;       /* page-sitemap.c: "/robots.txt" */
+page_fp_fn page_robots_fp;
+
+/* A set of listed articles in listing order (page-listing.c).  ITEMS
+ * points into the index or into OWNED, which selection_release frees. */
+struct selection {
+	struct article *const *items;
+	size_t count;
+	struct article **owned;
+};
+
+/* Selects what listing KIND with filter arguments ARGS shows at pc->now.
+ * Returns 200, or 404 when the filter names nothing (an unknown tag, a
+ * year without articles), or 400 for a malformed filter. */
+int page_select(struct page_ctx *pc, enum listing_kind kind,
+    struct selection *sel);
+void selection_release(struct selection *sel);
+
+/* A fingerprint of every listed article at pc->now: for pages that show
+ * the whole site (tags, archive, sitemap). */
+uint64_t page_index_fp(struct page_ctx *pc);
+
+/* Writes the absolute URL (base_url + base path + PATH) into OUT. */
+void page_abs_url(struct page_ctx *pc, char *out, size_t size,
+    const char *path);
 
 /* Renders the error page for STATUS with a message (page-error.c).  Falls
  * back to plain text when even the error stylesheet fails. */
@@ -52,6 +91,11 @@ void page_error(struct page_ctx *pc, struct response *resp, int status,
  * *ROOT, or NULL when out of memory. */
 xmlDocPtr page_doc_new(struct page_ctx *pc, const char *kind,
     xmlNodePtr *root);
+
+/* Adds <meta> (description, og-type, and JSON-LD when JSON_LD is not
+ * NULL) to ROOT, the social and search-engine head of a page. */
+void page_add_meta(xmlNodePtr root, const char *description,
+    const char *og_type, const char *json_ld);
 
 /* Appends to PARENT an <entry> for A: its metadata, display dates and
  * links, as listings and the article page show it.  Returns the entry. */

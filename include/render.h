@@ -22,16 +22,27 @@ enum page_kind {
 	PAGE_LISTING,
 	PAGE_ARTICLE,
 	PAGE_ERROR,
+	PAGE_TAGS,
+	PAGE_ARCHIVE,
+	PAGE_FEED,
+	PAGE_SITEMAP,
 	PAGE__MAX
+};
+
+/* The static files served from the stylesheet folder, from memory. */
+enum asset_kind { ASSET_CSS, ASSET_ICON, ASSET__MAX };
+
+struct asset {
+	char *data;
+	size_t len;
+	char etag[24];          /* quoted hash of the bytes */
 };
 
 struct stylesheets {
 	atomic_int refs;
 	xsltStylesheetPtr sheets[PAGE__MAX];
 	xsltSecurityPrefsPtr security;
-	char *css;              /* style.css, served as the one asset */
-	size_t css_len;
-	char css_etag[24];
+	struct asset assets[ASSET__MAX];  /* style.css, favicon.svg */
 	uint64_t fingerprint;   /* of every file in the folder: in every ETag */
 	time_t loaded_at;
 };
@@ -52,6 +63,10 @@ uint64_t stylesheets_dir_stamp(const char *dir);
 
 struct stylesheets *stylesheets_ref(struct stylesheets *s);
 void stylesheets_unref(struct stylesheets *s);
+
+/* The file name and Content-Type of an asset ("style.css"). */
+const char *render_asset_name(enum asset_kind kind);
+const char *render_asset_type(enum asset_kind kind);
 
 /* The file name of KIND's stylesheet, e.g. "listing.xsl". */
 const char *render_sheet_name(enum page_kind kind);

@@ -19,10 +19,13 @@ void route_respond(struct site *site, struct cache *cache,
     const struct request *req, time_t now, struct buf *out,
     size_t *header_len);
 
-/* Matches PATH against PATTERN, where '*' stands for one non-empty
- * segment copied into ARG (ARG_SIZE bytes).  Returns 1 for a match, 2 when
- * PATH matches only with a trailing slash added, 0 otherwise. */
-int route_match(const char *pattern, const char *path, char *arg,
-    size_t arg_size);
+#define ROUTE_ARGS 3       /* at most this many '*' in a pattern */
+#define ROUTE_ARG_MAX 128  /* bytes of one captured segment, NUL included */
+
+/* Matches PATH against PATTERN, where each '*' stands for one non-empty
+ * segment, copied into ARGS (*NARGS of them).  Returns 1 for a match, 2
+ * when PATH matches only with a trailing slash added, 0 otherwise. */
+int route_match(const char *pattern, const char *path,
+    char args[][ROUTE_ARG_MAX], size_t *nargs);
 
 #endif

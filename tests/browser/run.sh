@@ -1,0 +1,61 @@
+#!/bin/bash
+# tests/browser/run.sh — headless Chromium checks (playwright-core).
+#
+# Starts xsltpress + nginx with tests/integration/run.py --serve-only (same
+# stack as the integration tests), runs listing.mjs against it, saves
+# screenshots in tests/out/ and stops the stack.  Installs the pinned npm
+# dependencies (npm ci) when node_modules is missing.
+#
+#   tests/browser/run.sh [--articles DIR] [--bin PATH]
+# Ends with "N passed, N failed"; exit status 1 if anything failed.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=$ROOT/tests/out
+
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+    echo "browser: installing npm dependencies (npm ci)" >&2
+    (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >&2 || {
+        echo "FAIL npm ci in tests/browser"
+        echo "0 passed, 1 failed"
+        exit 1
+    }
+fi
+mkdir -p "$OUT"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/xsltpress-browser.XXXXXX")
+URLFILE=$TMP/url
+python3 "$ROOT/tests/integration/run.py" --serve-only "$URLFILE" "$@" 2>"$TMP/stack.log" &
+STACK_PID=$!
+
+# shellcheck disable=SC2317  # called from traps
+cleanup() {
+    trap - EXIT INT TERM
+    if kill -0 "$STACK_PID" 2>/dev/null; then
+        kill -TERM "$STACK_PID" 2>/dev/null
+        wait "$STACK_PID" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+for _ in $(seq 1 300); do
+    [ -s "$URLFILE" ] && break
+    kill -0 "$STACK_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ ! -s "$URLFILE" ]; then
+    echo "FAIL start stack: $(tr '\n' ' ' <"$TMP/stack.log" | cut -c1-1500)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+URL=$(cat "$URLFILE")
+node "$HERE/listing.mjs" "$URL" "$OUT"
+rc=$?
+if [ $rc -ne 0 ] && [ -s "$TMP/stack.log" ]; then
+    echo "--- stack log (tail) ---" >&2
+    tail -n 30 "$TMP/stack.log" >&2
+fi
+exit $rc

@@ -1,0 +1,84 @@
+#!/bin/bash
+# tests/run-all.sh — every test suite, as `make test` runs it (after building
+# build/xsltpress and the unit test binaries):
+#   1. unit tests: each build/tests/test-* (cmocka)
+#   2. tests/integration/run.py: the program behind a real nginx
+#   3. tests/browser/run.sh: the pages in headless Chromium
+# Each suite runs even if an earlier one failed.  The last line is the sum,
+# "N passed, N failed"; the exit status is 1 if anything failed.
+#
+#   SUITES="unit integration" tests/run-all.sh     # pick suites
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=${BUILD:-build}
+SUITES=${SUITES:-unit integration browser}
+
+total_pass=0
+total_fail=0
+LOG=$(mktemp "${TMPDIR:-/tmp}/xsltpress-tests.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+
+# add the "N passed, N failed" line of $LOG; a suite that printed none
+# counts as one failure
+count_plain() {
+    local name=$1 rc=$2 line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "FAIL $name: no result line (exit status $rc)"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    p=${line%% passed*}
+    f=${line#*passed, }; f=${f%% failed*}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $name: exit status $rc with no failed check"
+        f=1
+    fi
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
+for suite in $SUITES; do
+    case $suite in
+    unit)
+        echo "== unit tests"
+        found=no
+        for t in "$BUILD"/tests/test-*; do
+            [ -x "$t" ] || continue
+            found=yes
+            "$t" >"$LOG" 2>&1
+            rc=$?
+            cat "$LOG"
+            # cmocka: "[  PASSED  ] 3 test(s)."  "[  FAILED  ] 1 test(s), listed below:"
+            p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG" | tail -n 1)
+            f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below.*/\1/p' "$LOG" | tail -n 1)
+            p=${p:-0}; f=${f:-0}
+            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+                echo "FAIL $t: exit status $rc"
+                f=1
+            fi
+            total_pass=$((total_pass + p))
+            total_fail=$((total_fail + f))
+        done
+        [ $found = yes ] || echo "(no unit test binaries in $BUILD/tests)"
+        ;;
+    integration)
+        echo "== integration tests (nginx + FastCGI)"
+        python3 tests/integration/run.py 2>&1 | tee "$LOG"
+        count_plain integration "${PIPESTATUS[0]}"
+        ;;
+    browser)
+        echo "== browser tests (headless Chromium)"
+        tests/browser/run.sh 2>&1 | tee "$LOG"
+        count_plain browser "${PIPESTATUS[0]}"
+        ;;
+    *)
+        echo "unknown suite $suite" >&2
+        total_fail=$((total_fail + 1))
+        ;;
+    esac
+done
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
