@@ -69,3 +69,8 @@ clean:
 	rm -rf $(BUILD) tests/out
 
 .PHONY: all run test unit unit-bins clean deps-build deps-run deps-test
+
+# Fragments owned by their folders: fuzzing, the benchmark, installation.
+-include tests/fuzz/fuzz.mk
+-include bench/bench.mk
+-include mk/install.mk

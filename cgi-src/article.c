@@ -107,6 +107,36 @@ reject_doctype(void *user, const xmlChar *name, const xmlChar *external_id,
 	xmlStopParser(ctxt);
 }
 
+/* The format's limit: elements nested deeper than this are rejected.
+ * libxml2 stops near it too, but one level off; this is the exact rule. */
+#define ARTICLE_MAX_DEPTH 256
+
+/* Returns the first element deeper than ARTICLE_MAX_DEPTH, or NULL. */
+static xmlNodePtr
+too_deep(xmlNodePtr root)
+{
+	xmlNodePtr n = root;
+	int depth = 1;
+
+	while (n != NULL) {
+		if (depth > ARTICLE_MAX_DEPTH && n->type == XML_ELEMENT_NODE)
+			return n;
+		if (n->children != NULL && n->children->type != XML_ENTITY_DECL) {
+			n = n->children;
+			depth++;
+			continue;
+		}
+		while (n != NULL && n->next == NULL && n != root) {
+			n = n->parent;
+			depth--;
+		}
+		if (n == NULL || n == root)
+			break;
+		n = n->next;
+	}
+	return NULL;
+}
+
 xmlDocPtr
 article_parse_xml(const char *path, const char *bytes, size_t len,
     struct xp_error *err)
@@ -143,6 +173,17 @@ article_parse_xml(const char *path, const char *bytes, size_t len,
 		doc = NULL;
 	}
 	xmlFreeParserCtxt(ctxt);
+	if (doc != NULL) {
+		xmlNodePtr deep = too_deep(xmlDocGetRootElement(doc));
+
+		if (deep != NULL) {
+			xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(deep),
+			    "elements nested deeper than %d levels",
+			    ARTICLE_MAX_DEPTH);
+			xmlFreeDoc(doc);
+			doc = NULL;
+		}
+	}
 	return doc;
 }
 

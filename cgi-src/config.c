@@ -91,7 +91,9 @@ normalize_base_path(const char *v)
 	for (const char *c = v; *c; c++)
 		if (!isalnum((unsigned char)*c) && strchr("/-._~", *c) == NULL)
 			return NULL;
-	if (strstr(v, "//") || strstr(v, "/./") || strstr(v, "/../"))
+	if (strstr(v, "//") || strstr(v, "/./") || strstr(v, "/../") ||
+	    (n >= 2 && strcmp(v + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(v + n - 3, "/..") == 0))
 		return NULL;
 	if ((p = malloc(n + 2)) == NULL)
 		return NULL;
@@ -101,19 +103,35 @@ normalize_base_path(const char *v)
 	return p;
 }
 
+static uint64_t config_fingerprint(const struct config *cfg);
+static enum xp_status set_value(struct config *cfg, const struct key *k,
+    const char *name, const char *value, const char *origin, long line,
+    struct xp_error *err);
+
 enum xp_status
 config_set(struct config *cfg, const char *name, const char *value,
     const char *origin, long line, struct xp_error *err)
 {
 	const struct key *k = key_find(name);
-	char *field = (char *)cfg + (k ? k->offset : 0);
-	unsigned long n;
-	char *end, *copy;
-	bool b;
+	enum xp_status st;
 
 	if (k == NULL)
 		return xp_error_set(err, XP_ERR_INVALID, origin, line,
 		    "unknown key \"%s\"", name);
+	if ((st = set_value(cfg, k, name, value, origin, line, err)) == XP_OK)
+		cfg->fingerprint = config_fingerprint(cfg);
+	return st;
+}
+
+static enum xp_status
+set_value(struct config *cfg, const struct key *k, const char *name,
+    const char *value, const char *origin, long line, struct xp_error *err)
+{
+	char *field = (char *)cfg + k->offset;
+	unsigned long n;
+	char *end, *copy;
+	bool b;
+
 	for (const char *c = value; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return xp_error_set(err, XP_ERR_INVALID, origin, line,

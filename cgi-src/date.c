@@ -131,27 +131,40 @@ date_http(time_t t, char *out, size_t size)
 time_t
 date_http_parse(const char *text)
 {
+	static const char *const wdays[7] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
 	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr",
 	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	char wday[4], month[4];
-	int d, y, h, mi, s, n = 0;
+	const char *p = text + 5;
+	int d, y, h, mi, s, m = -1;
+	bool wday_ok = false;
 	struct tm tm;
 
-	if (strlen(text) != 29 ||
-	    sscanf(text, "%3s, %2d %3s %4d %2d:%2d:%2d GMT%n", wday, &d, month,
-	    &y, &h, &mi, &s, &n) != 7 || n != 29)
+	/* IMF-fixdate exactly: "Sun, 06 Nov 1994 08:49:37 GMT". */
+	if (strlen(text) != 29 || text[3] != ',' || text[4] != ' ')
+		return (time_t)-1;
+	for (int i = 0; i < 7; i++)
+		wday_ok |= strncmp(text, wdays[i], 3) == 0;
+	if (!wday_ok || !digits(&p, 2, &d) || !expect(&p, ' '))
+		return (time_t)-1;
+	for (int i = 0; i < 12; i++)
+		if (strncmp(p, mon[i], 3) == 0)
+			m = i;
+	p += 3;
+	if (m < 0 || !expect(&p, ' ') || !digits(&p, 4, &y) ||
+	    !expect(&p, ' ') || !digits(&p, 2, &h) || !expect(&p, ':') ||
+	    !digits(&p, 2, &mi) || !expect(&p, ':') || !digits(&p, 2, &s) ||
+	    strcmp(p, " GMT") != 0)
+		return (time_t)-1;
+	if (y < 1 || d < 1 || d > days_in_month(y, m + 1) || h > 23 ||
+	    mi > 59 || s > 60)
 		return (time_t)-1;
 	memset(&tm, 0, sizeof(tm));
-	for (int i = 0; i < 12; i++)
-		if (strcmp(month, mon[i]) == 0)
-			tm.tm_mon = i + 1;
-	if (tm.tm_mon == 0 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		return (time_t)-1;
-	tm.tm_mon--;
+	tm.tm_mon = m;
 	tm.tm_mday = d;
 	tm.tm_year = y - 1900;
 	tm.tm_hour = h;
 	tm.tm_min = mi;
-	tm.tm_sec = s;
+	tm.tm_sec = s == 60 ? 59 : s;
 	return timegm(&tm);
 }
