@@ -192,7 +192,8 @@ config_fingerprint(const struct config *cfg)
 		switch (keys[i].type) {
 		case KEY_STRING:
 		case KEY_PATH_PREFIX:
-			h = hash_str(h, *(char *const *)field);
+			/* NULL while the defaults are being filled in. */
+			h = hash_str(h, *(char *const *)field ? *(char *const *)field : "");
 			break;
 		case KEY_UINT:
 			h = hash_u64(h, *(const unsigned *)field);

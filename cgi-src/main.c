@@ -3,6 +3,7 @@
  *   xsltpress [-c FILE] [-s SOCKET]   serve (FastCGI, or CGI when run so)
  *   xsltpress [-c FILE] check         validate articles and stylesheets
  *   xsltpress [-c FILE] render PATH   print the response for PATH
+ *   xsltpress [-c FILE] export DIR    write the site as static files
  */
 #include <getopt.h>
 #include <signal.h>
@@ -35,6 +36,7 @@ usage(FILE *out)
 	    "usage: xsltpress [-c config] [-s unix:/path.sock | -s host:port]\n"
 	    "       xsltpress [-c config] check\n"
 	    "       xsltpress [-c config] render PATH\n"
+	    "       xsltpress [-c config] export DIR\n"
 	    "       xsltpress --help | --version\n"
 	    "\n"
 	    "Serves a folder of XML articles through XSLT over FastCGI: on the\n"
@@ -142,7 +144,8 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return status;
 	}
-	if (argc >= 1 && strcmp(argv[0], "render") != 0) {
+	if ((argc >= 1 && strcmp(argv[0], "render") != 0 &&
+	    strcmp(argv[0], "export") != 0)) {
 		usage(stderr);
 		config_free(cfg);
 		return 2;
@@ -160,7 +163,12 @@ main(int argc, char **argv)
 	}
 	config_free(cfg);   /* the server holds its own reference */
 
-	if (argc == 2) {
+	if (argc == 2 && strcmp(argv[0], "export") == 0) {
+		if (export_site(&server, argv[1], &err) != XP_OK) {
+			log_error(LOG_ERROR, &err);
+			status = 1;
+		}
+	} else if (argc == 2) {
 		if (cgi_render(&server, argv[1], stdout, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;

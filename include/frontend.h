@@ -27,4 +27,9 @@ enum xp_status cgi_serve(struct server *s, struct xp_error *err);
 enum xp_status cgi_render(struct server *s, const char *uri, FILE *out,
     struct xp_error *err);
 
+/* Writes every page of the site under DIR as static files at the same
+ * URLs ("page/2/" -> DIR/page/2/index.html), plus 404.html and assets. */
+enum xp_status export_site(struct server *s, const char *dir,
+    struct xp_error *err);
+
 #endif
