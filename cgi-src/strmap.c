@@ -44,8 +44,11 @@ grow(struct strmap *m)
 {
 	struct strmap bigger = STRMAP_INIT;
 
-	bigger.cap = m->cap ? m->cap * 2 : 16;
-	while (m->count * 2 >= bigger.cap)
+	/* Sized for the live entries: when tombstones filled the table,
+	 * this rebuilds it at the same size (or smaller) instead of
+	 * doubling, so put/remove churn cannot grow it without end. */
+	bigger.cap = 16;
+	while ((m->count + 1) * 2 > bigger.cap)
 		bigger.cap *= 2;
 	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
 	bigger.values = calloc(bigger.cap, sizeof(*bigger.values));
