@@ -560,10 +560,50 @@ article_load(const char *dir, const char *name, size_t max_bytes,
 	return status;
 }
 
+/* True when PATH is still the very version STAMP describes. */
+static bool
+still_same(const char *path, const struct file_stamp *stamp)
+{
+	struct stat st;
+
+	return path != NULL && stat(path, &st) == 0 && st.st_ino == stamp->ino &&
+	    st.st_dev == stamp->dev && st.st_size == stamp->size &&
+	    st.st_mtim.tv_sec == stamp->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == stamp->mtime.tv_nsec;
+}
+
 xmlDocPtr
 article_document(const struct article *a, struct xp_error *err)
 {
-	return article_parse_xml(a->slug, a->source, a->source_len, err);
+	const char *path = a->source_path;
+	char *bytes = NULL;
+	size_t len = 0;
+	xmlDocPtr doc;
+	FILE *f;
+
+	if (a->source != NULL)
+		return article_parse_xml(a->slug, a->source, a->source_len, err);
+	/* The cache's copy may be gone (the cache is only an accelerator);
+	 * the article file serves as long as it is unchanged. */
+	if (still_same(a->origin_path, &a->stamp))
+		path = a->origin_path;
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 0 &&
+		    (bytes = malloc((size_t)ftell(f))) != NULL) {
+			len = (size_t)ftell(f);
+			rewind(f);
+			len = fread(bytes, 1, len, f);
+		}
+		fclose(f);
+	}
+	if (bytes == NULL) {
+		xp_error_set(err, XP_ERR_IO, a->source_path, 0,
+		    "cannot read the cached copy of %s", a->slug);
+		return NULL;
+	}
+	doc = article_parse_xml(path, bytes, len, err);
+	free(bytes);
+	return doc;
 }
 
 struct article *
@@ -588,6 +628,8 @@ article_unref(struct article *a)
 		free(a->tags[i]);
 	free(a->tags);
 	free(a->source);
+	free(a->source_path);
+	free(a->origin_path);
 	free(a->terms.hashes);
 	free(a->title_terms.hashes);
 	free(a);

@@ -22,33 +22,35 @@ struct key {
 	size_t offset;
 	const char *fallback;
 	unsigned min, max;     /* KEY_UINT only */
+	bool shows;            /* changes what pages show: part of ETags */
 };
 
-#define S(f, d) { #f, KEY_STRING, offsetof(struct config, f), d, 0, 0 }
-#define U(f, d, lo, hi) { #f, KEY_UINT, offsetof(struct config, f), d, lo, hi }
-#define B(f, d) { #f, KEY_BOOL, offsetof(struct config, f), d, 0, 0 }
+#define S(f, d) { #f, KEY_STRING, offsetof(struct config, f), d, 0, 0, false }
+#define SHOWN(f, d) { #f, KEY_STRING, offsetof(struct config, f), d, 0, 0, true }
+#define U(f, d, lo, hi) { #f, KEY_UINT, offsetof(struct config, f), d, lo, hi, false }
+#define B(f, d) { #f, KEY_BOOL, offsetof(struct config, f), d, 0, 0, false }
 
 static const struct key keys[] = {
 	S(articles_dir, "articles"),
 	S(xslt_dir, "xslt"),
 	S(cache_dir, ""),
-	S(site_name, "SDMastery"),
-	S(listing_heading, "Blog"),
-	S(listing_intro, "deep-dive articles on system design."),
-	S(lang, "en"),
-	S(base_url, ""),
-	{ "base_path", KEY_PATH_PREFIX, offsetof(struct config, base_path), "/", 0, 0 },
+	SHOWN(site_name, "SDMastery"),
+	SHOWN(listing_heading, "Blog"),
+	SHOWN(listing_intro, "deep-dive articles on system design."),
+	SHOWN(lang, "en"),
+	SHOWN(base_url, ""),
+	{ "base_path", KEY_PATH_PREFIX, offsetof(struct config, base_path), "/", 0, 0, true },
 	S(log_level, "info"),
 	S(csp, "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
 	S(referrer_policy, "strict-origin-when-cross-origin"),
-	U(per_page, "10", 1, 1000),
+	{ "per_page", KEY_UINT, offsetof(struct config, per_page), "10", 1, 1000, true },
 	U(threads, "8", 1, 1024),
 	U(max_age, "60", 0, 31536000),
 	U(max_article_bytes, "4194304", 1024, 1073741824),
 	U(poll_interval, "2", 1, 3600),
 	U(cache_size, "1024", 0, 10000000),
-	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0 },
-	B(trusted_html, "no"),
+	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0, false },
+	{ "trusted_html", KEY_BOOL, offsetof(struct config, trusted_html), "no", 0, 0, true },
 	B(cache, "on"),
 };
 
@@ -178,8 +180,9 @@ set_value(struct config *cfg, const struct key *k, const char *name,
 	return XP_OK;
 }
 
-/* Every key's value, folded: two configs that would render alike have the
- * same fingerprint, whichever file or process they came from. */
+/* The values of the keys that change what pages show, folded: two configs
+ * that render alike have the same fingerprint, whichever file or process
+ * they came from, and tuning threads or the cache keeps every ETag. */
 static uint64_t
 config_fingerprint(const struct config *cfg)
 {
@@ -188,6 +191,8 @@ config_fingerprint(const struct config *cfg)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *field = (const char *)cfg + keys[i].offset;
 
+		if (!keys[i].shows)
+			continue;
 		h = hash_str(h, keys[i].name);
 		switch (keys[i].type) {
 		case KEY_STRING:

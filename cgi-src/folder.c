@@ -26,6 +26,14 @@ file_free(struct folder_file *ff)
 	free(ff);
 }
 
+static void
+report(struct folder *f, enum log_level level, const struct xp_error *err,
+    time_t since)
+{
+	if (f->report != NULL)
+		f->report(f->report_ctx, level, err, since);
+}
+
 struct folder *
 folder_new(const char *dir, size_t max_bytes, folder_report_fn *report,
     void *report_ctx)
@@ -53,8 +61,29 @@ folder_free(struct folder *f)
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
 		file_free(value);
 	strmap_release(&f->files);
+	folder_drop_metacache(f);
 	free(f->dir);
 	free(f);
+}
+
+void
+folder_use_metacache(struct folder *f, struct metacache *mc)
+{
+	folder_drop_metacache(f);
+	f->mc = mc;
+}
+
+void
+folder_drop_metacache(struct folder *f)
+{
+	struct xp_error err;
+
+	if (f->mc == NULL)
+		return;
+	if (metacache_save(f->mc, &err) != XP_OK)
+		report(f, LOG_WARN, &err, 0);
+	metacache_free(f->mc);
+	f->mc = NULL;
 }
 
 static bool
@@ -67,14 +96,6 @@ same_stamp(const struct file_stamp *a, const struct file_stamp *b)
 	    a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-static void
-report(struct folder *f, enum log_level level, const struct xp_error *err,
-    time_t since)
-{
-	if (f->report != NULL)
-		f->report(f->report_ctx, level, err, since);
-}
-
 /* Drops NAME from the folder; true when a published article went away. */
 static bool
 forget(struct folder *f, const char *name)
@@ -82,6 +103,8 @@ forget(struct folder *f, const char *name)
 	struct folder_file *ff = strmap_remove(&f->files, name);
 	bool had = ff != NULL && ff->good != NULL;
 
+	if (f->mc != NULL && ff != NULL)
+		metacache_forget(f->mc, name);
 	file_free(ff);
 	return had;
 }
@@ -129,16 +152,30 @@ folder_update(struct folder *f, const char *name)
 		report(f, LOG_WARN, &err, 0);
 		return false;
 	}
+	if (f->mc != NULL && (a = metacache_lookup(f->mc, name, &stamp)) != NULL)
+		goto take;
 	if (article_load(f->dir, name, f->max_bytes, &a, &stamp, &err) != XP_OK) {
+		bool recovered = false;
+
+		/* A fresh process has no good version in memory, but the
+		 * cache may remember one from before the broken save. */
+		if (ff->good == NULL && f->mc != NULL &&
+		    (ff->good = metacache_last_good(f->mc, name)) != NULL)
+			recovered = true;
 		/* A file we could not read may become readable; its stamp
 		 * (ctime) moves when it does, and we try again then. */
 		ff->stamp = stamp;
 		ff->broken = true;
 		report(f, err.status == XP_ERR_IO ? LOG_WARN : LOG_ERROR, &err,
 		    ff->good ? ff->good->loaded_at : 0);
-		return false;
+		if (recovered)
+			f->generation++;
+		return recovered;
 	}
-	ff->stamp = a->stamp;
+	if (f->mc != NULL)
+		metacache_store(f->mc, name, a);
+take:
+	ff->stamp = stamp;
 	ff->broken = false;
 	article_unref(ff->good);
 	ff->good = a;
@@ -149,6 +186,7 @@ folder_update(struct folder *f, const char *name)
 enum xp_status
 folder_scan(struct folder *f, struct xp_error *err)
 {
+	struct xp_error err2;
 	struct dirent *de;
 	const char *name;
 	void *value;
@@ -170,6 +208,8 @@ folder_scan(struct folder *f, struct xp_error *err)
 		if (!ff->seen && forget(f, ff->name))
 			f->generation++;
 	}
+	if (f->mc != NULL && metacache_save(f->mc, &err2) != XP_OK)
+		report(f, LOG_WARN, &err2, 0);
 	return XP_OK;
 }
 

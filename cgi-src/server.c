@@ -44,6 +44,17 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 	if (s->folder == NULL)
 		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
 		    "out of memory");
+	if (cfg->cache_dir[0] != '\0') {
+		struct xp_error cache_err;
+		struct metacache *mc = metacache_open(cfg->cache_dir,
+		    cfg->articles_dir, &cache_err);
+
+		/* Without its cache the server is slower, never wrong. */
+		if (mc == NULL)
+			log_error(LOG_WARN, &cache_err);
+		else
+			folder_use_metacache(s->folder, mc);
+	}
 	if ((st = folder_scan(s->folder, err)) != XP_OK)
 		return st;
 	if ((st = stylesheets_load(cfg->xslt_dir, &s->sheets, err)) != XP_OK)

@@ -48,8 +48,12 @@ struct article {
 	uint64_t content_hash;  /* of slug and bytes: what pages fingerprint */
 	struct term_set terms;        /* words of title, summary, tags, body */
 	struct term_set title_terms;  /* words of the title: ranked first */
-	char *source;          /* the file's bytes, to render the page from */
+	char *source;          /* the file's bytes, to render the page from, */
 	size_t source_len;
+	char *source_path;     /* or, when source is NULL, the metadata
+	                          cache's copy of them, */
+	char *origin_path;     /* and the article file itself, read instead
+	                          while it still has this version's stamp */
 	struct file_stamp stamp;
 	time_t loaded_at;      /* when this version was read */
 };
@@ -81,8 +85,8 @@ enum xp_status article_load(const char *dir, const char *name,
     size_t max_bytes, struct article **out, struct file_stamp *stamp_out,
     struct xp_error *err);
 
-/* Parses the article's kept bytes again into a full document for the
- * article page.  Returns a new document (caller frees with xmlFreeDoc) or
+/* Parses the article's kept bytes (from memory, or from source_path)
+ * again into a full document for the article page.  Returns a new document (caller frees with xmlFreeDoc) or
  * NULL with ERR filled. */
 xmlDocPtr article_document(const struct article *a, struct xp_error *err);
 

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "index.h"
 #include "log.h"
+#include "metacache.h"
 #include "strmap.h"
 
 /* Told about each problem once, when it is first seen.  SERVING_SINCE is
@@ -28,6 +29,7 @@ struct folder {
 	unsigned long generation;   /* bumped by every change to the set */
 	folder_report_fn *report;
 	void *report_ctx;
+	struct metacache *mc;       /* owned; NULL when not in use */
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
@@ -48,6 +50,15 @@ bool folder_update(struct folder *f, const char *name);
 /* A new snapshot of the good articles (caller unrefs), or NULL when out of
  * memory. */
 struct index *folder_snapshot(const struct folder *f);
+
+/* Makes the folder consult and fill MC (taking ownership) on its scans:
+ * unchanged files come from the cache without being parsed, and a file
+ * broken since the cache saw it good is served in its cached version. */
+void folder_use_metacache(struct folder *f, struct metacache *mc);
+
+/* Saves and drops the metadata cache: a long-running server keeps its
+ * good versions in memory and needs the cache only to start fast. */
+void folder_drop_metacache(struct folder *f);
 
 /* Counts the files whose last read failed (the problems `check` reports). */
 size_t folder_problems(const struct folder *f);

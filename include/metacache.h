@@ -1,0 +1,54 @@
+/* metacache.h - the on-disk metadata cache (config key cache_dir).
+ *
+ * One file holds, for every article file, the stamp it had (name, size,
+ * mtime, ctime, inode) and the metadata parsed from it; a copy of each
+ * good version's bytes sits beside it.  A CGI process, which starts for
+ * every request, then reads one file instead of parsing the folder, and a
+ * broken save still has its last good version to serve.
+ *
+ * It is only an accelerator: a missing, corrupt or foreign cache file is
+ * ignored (and rewritten), which costs time, never correctness. */
+#ifndef XP_METACACHE_H
+#define XP_METACACHE_H
+
+#include <stdbool.h>
+
+#include "article.h"
+#include "error.h"
+#include "strmap.h"
+
+struct metacache {
+	char *dir;
+	char *articles_dir;      /* where the files the records describe live */
+	struct strmap records;   /* file name -> struct meta_record */
+	bool dirty;              /* differs from the file on disk */
+};
+
+/* Reads DIR/metadata (creating DIR if needed) for the articles folder
+ * ARTICLES_DIR.  Returns a cache the caller
+ * frees with metacache_free, possibly empty; NULL only when out of memory
+ * or DIR cannot be created (ERR says which). */
+struct metacache *metacache_open(const char *dir, const char *articles_dir,
+    struct xp_error *err);
+void metacache_free(struct metacache *mc);
+
+/* The article for NAME if the cache holds it with exactly STAMP: a new
+ * reference (caller unrefs) whose bytes are read from the kept copy when
+ * the page needs them.  NULL otherwise. */
+struct article *metacache_lookup(struct metacache *mc, const char *name,
+    const struct file_stamp *stamp);
+
+/* The last good version recorded for NAME, whatever its stamp, or NULL. */
+struct article *metacache_last_good(struct metacache *mc, const char *name);
+
+/* Records A (just parsed from NAME) and keeps a copy of its bytes. */
+void metacache_store(struct metacache *mc, const char *name,
+    const struct article *a);
+
+/* Forgets NAME (the file is gone). */
+void metacache_forget(struct metacache *mc, const char *name);
+
+/* Writes the cache file if anything changed, atomically (rename). */
+enum xp_status metacache_save(struct metacache *mc, struct xp_error *err);
+
+#endif
