@@ -43,6 +43,7 @@ static const struct key keys[] = {
 	S(log_level, "info"),
 	S(csp, "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
 	S(referrer_policy, "strict-origin-when-cross-origin"),
+	S(user, ""),
 	{ "per_page", KEY_UINT, offsetof(struct config, per_page), "10", 1, 1000, true },
 	U(threads, "8", 1, 1024),
 	U(max_age, "60", 0, 31536000),
@@ -52,6 +53,7 @@ static const struct key keys[] = {
 	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0, false },
 	{ "trusted_html", KEY_BOOL, offsetof(struct config, trusted_html), "no", 0, 0, true },
 	B(cache, "on"),
+	B(sandbox, "no"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -20,6 +20,7 @@
 #include "frontend.h"
 #include "log.h"
 #include "render.h"
+#include "sandbox.h"
 #include "server.h"
 
 #ifndef XP_VERSION
@@ -178,10 +179,15 @@ main(int argc, char **argv)
 
 		listen_fd = socket_spec ? fcgi_listen(socket_spec, &err) : 0;
 		if (listen_fd < 0 ||
+		    sandbox_drop_user(server.cfg, socket_spec &&
+		    strncmp(socket_spec, "unix:", 5) == 0 ? socket_spec + 5 : NULL,
+		    &err) != XP_OK ||
 		    watch_start(&watcher, &server, conf_path, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;
 		} else {
+			if (sandbox_confine(server.cfg, &err) != XP_OK)
+				log_error(LOG_WARN, &err);
 			if (fcgi_serve(&server, listen_fd, &watcher, &err) != XP_OK) {
 				log_error(LOG_ERROR, &err);
 				status = 1;

@@ -29,6 +29,7 @@ struct config {
 	char *log_level;
 	char *csp;              /* Content-Security-Policy header, "" = none */
 	char *referrer_policy;
+	char *user;             /* drop root for this user after listening */
 	unsigned per_page;
 	unsigned threads;       /* FastCGI worker threads */
 	unsigned max_age;       /* Cache-Control max-age for pages, seconds */
@@ -38,6 +39,7 @@ struct config {
 	enum watch_mode watch;
 	bool trusted_html;
 	bool cache;
+	bool sandbox;           /* confine with Landlock after start-up */
 	uint64_t fingerprint;   /* of every value: part of every page's ETag */
 };
 
