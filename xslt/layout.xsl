@@ -42,6 +42,9 @@
         </title>
         <xsl:call-template name="head-meta"/>
         <link rel="stylesheet" href="{site/stylesheet/@href}"/>
+        <xsl:if test="string(site/icon/@href)">
+          <link rel="icon" type="image/svg+xml" href="{site/icon/@href}"/>
+        </xsl:if>
         <xsl:if test="string(site/feed/@href)">
           <link rel="alternate" type="application/atom+xml"
                 title="{site/name}" href="{site/feed/@href}"/>
