@@ -65,10 +65,27 @@ unit-bins: $(UNIT_BINS)
 unit: unit-bins
 	@status=0; for t in $(UNIT_BINS); do $$t || status=1; done; exit $$status
 
+# The unit and integration suites under ASan+UBSan (a separate build in
+# $(BUILD)/asan), and the integration suite under valgrind memcheck.
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+
+asan-build:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		$(BUILD)/asan/xsltpress unit-bins
+
+asan: deps-test asan-build
+	@tests/sanitize.sh asan
+
+valgrind: deps-test all
+	@tests/sanitize.sh valgrind
+
 clean:
 	rm -rf $(BUILD) tests/out
 
-.PHONY: all run test unit unit-bins clean deps-build deps-run deps-test
+.PHONY: all run test unit unit-bins clean deps-build deps-run deps-test \
+	asan asan-build valgrind
 
 # Fragments owned by their folders: fuzzing, the benchmark, installation.
 -include tests/fuzz/fuzz.mk

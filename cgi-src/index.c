@@ -66,7 +66,8 @@ index_new(struct article *const *articles, size_t n, unsigned long generation)
 	for (size_t i = 0; i < n; i++)
 		if (!articles[i]->draft)
 			idx->articles[idx->count++] = article_ref(articles[i]);
-	qsort(idx->articles, idx->count, sizeof(*idx->articles), compare_ptrs);
+	if (idx->count > 0)
+		qsort(idx->articles, idx->count, sizeof(*idx->articles), compare_ptrs);
 	idx->fingerprint = HASH_INIT;
 	for (size_t i = 0; i < idx->count; i++) {
 		struct article *a = idx->articles[i];

@@ -185,7 +185,8 @@ get_terms(struct reader *r, struct term_set *t)
 		r->bad = true;
 		return;
 	}
-	memcpy(t->hashes, r->p, (size_t)n * sizeof(uint32_t));
+	if (n > 0)
+		memcpy(t->hashes, r->p, (size_t)n * sizeof(uint32_t));
 	t->count = (size_t)n;
 	r->p += n * sizeof(uint32_t);
 }
@@ -472,9 +473,12 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 		record_free(rec);
 		return;
 	}
-	memcpy(copy->terms.hashes, a->terms.hashes, a->terms.count * sizeof(uint32_t));
-	memcpy(copy->title_terms.hashes, a->title_terms.hashes,
-	    a->title_terms.count * sizeof(uint32_t));
+	if (a->terms.count > 0)
+		memcpy(copy->terms.hashes, a->terms.hashes,
+		    a->terms.count * sizeof(uint32_t));
+	if (a->title_terms.count > 0)
+		memcpy(copy->title_terms.hashes, a->title_terms.hashes,
+		    a->title_terms.count * sizeof(uint32_t));
 	if ((old = strmap_remove(&mc->records, name)) != NULL)
 		record_free(old);
 	if (!strmap_put(&mc->records, rec->name, rec)) {
