@@ -22,7 +22,7 @@ esac
 build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev"
 # any one of these nginx flavours will do; nginx-light is installed if none is
 nginx_any="nginx-light nginx nginx-core nginx-full nginx-extras"
-test_pkgs="libcmocka-dev tidy chromium libfcgi-bin xsltproc nodejs npm python3 linkchecker"
+test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser"
 
 installed() {
     # true when package $1 is installed (status "install ok installed")

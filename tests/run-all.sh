@@ -3,7 +3,10 @@
 # build/xsltpress and the unit test binaries):
 #   1. unit tests: each build/tests/test-* (cmocka)
 #   2. tests/integration/run.py: the program behind a real nginx
-#   3. tests/browser/run.sh: the pages in headless Chromium
+#   3. tests/integration/live.py: the live folder (edits while serving)
+#   +  deploy (Apache, fleet, systemd, install), fuzz (kept inputs, then
+#      each harness for FUZZ_SECONDS), asan and valgrind (tests/sanitize.sh)
+#   4. tests/browser/run.sh: the pages in headless Chromium
 # Each suite runs even if an earlier one failed.  The last line is the sum,
 # "N passed, N failed"; the exit status is 1 if anything failed.
 #
@@ -12,7 +15,10 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=${BUILD:-build}
-SUITES=${SUITES:-unit integration browser}
+# CI fuzzes each harness for a minute, as the hardening issue asks; a
+# local run keeps it shorter.  FUZZ_SECONDS overrides either.
+if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${FUZZ_SECONDS:-20}; fi
+SUITES=${SUITES:-unit integration live deploy browser fuzz asan valgrind}
 
 total_pass=0
 total_fail=0
@@ -68,10 +74,37 @@ for suite in $SUITES; do
         python3 tests/integration/run.py 2>&1 | tee "$LOG"
         count_plain integration "${PIPESTATUS[0]}"
         ;;
+    live)
+        echo "== live-folder tests (nginx + FastCGI, files changed while serving)"
+        python3 tests/integration/live.py 2>&1 | tee "$LOG"
+        count_plain live "${PIPESTATUS[0]}"
+        ;;
     browser)
         echo "== browser tests (headless Chromium)"
         tests/browser/run.sh 2>&1 | tee "$LOG"
         count_plain browser "${PIPESTATUS[0]}"
+        ;;
+    fuzz)
+        echo "== fuzzers: kept inputs, then each harness for ${FUZZ_SECONDS}s"
+        make --no-print-directory fuzz-regress 2>&1 | tee "$LOG"
+        count_plain fuzz-regress "${PIPESTATUS[0]}"
+        make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" 2>&1 | tee "$LOG"
+        rc=${PIPESTATUS[0]}
+        p=$(grep -c ': no crash$' "$LOG"); f=$(grep -c ': CRASH' "$LOG")
+        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { echo "FAIL fuzz: exit status $rc"; f=1; }
+        total_pass=$((total_pass + p))
+        total_fail=$((total_fail + f))
+        ;;
+    asan)
+        echo "== unit and integration tests under ASan + UBSan"
+        make --no-print-directory asan-build >/dev/null 2>&1 || echo "asan build failed"
+        tests/sanitize.sh asan 2>&1 | tee "$LOG"
+        count_plain asan "${PIPESTATUS[0]}"
+        ;;
+    valgrind)
+        echo "== integration tests under valgrind memcheck"
+        tests/sanitize.sh valgrind 2>&1 | tee "$LOG"
+        count_plain valgrind "${PIPESTATUS[0]}"
         ;;
     *)
         echo "unknown suite $suite" >&2
