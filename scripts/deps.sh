@@ -5,7 +5,8 @@
 #   build  compiler and libraries to build build/xsltpress
 #   run    build + nginx (to serve the blog with `make run`)
 #   test   run + everything the test suites use (cmocka, tidy, chromium,
-#          cgi-fcgi, xsltproc, node/npm, python3, linkchecker)
+#          cgi-fcgi, xsltproc, node/npm, python3, linkchecker; apache2,
+#          mod_fcgid, spawn-fcgi, mandoc, systemd for tests/integration/deploy.py)
 #
 # As root, missing packages are installed with apt-get (running
 # `apt-get update` first only when something is missing).  As another user
@@ -22,7 +23,7 @@ esac
 build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev"
 # any one of these nginx flavours will do; nginx-light is installed if none is
 nginx_any="nginx-light nginx nginx-core nginx-full nginx-extras"
-test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser"
+test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser apache2 libapache2-mod-fcgid mandoc systemd"
 
 installed() {
     # true when package $1 is installed (status "install ok installed")
