@@ -172,8 +172,16 @@ folder_update(struct folder *f, const char *name)
 			f->generation++;
 		return recovered;
 	}
-	if (f->mc != NULL)
-		metacache_store(f->mc, name, a);
+	if (f->mc != NULL) {
+		/* Serve the twin whose bytes live in the cache folder: with a
+		 * cache, a large site keeps only metadata in memory. */
+		struct article *twin = metacache_store(f->mc, name, a);
+
+		if (twin != NULL) {
+			article_unref(a);
+			a = twin;
+		}
+	}
 take:
 	ff->stamp = stamp;
 	ff->broken = false;

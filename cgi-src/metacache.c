@@ -428,7 +428,7 @@ keep_body(struct metacache *mc, const struct article *a, char *path,
 	return true;
 }
 
-void
+struct article *
 metacache_store(struct metacache *mc, const char *name, const struct article *a)
 {
 	struct meta_record *rec, *old;
@@ -436,13 +436,13 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	char path[PATH_MAX];
 
 	if (a->source == NULL || !keep_body(mc, a, path, sizeof(path)))
-		return;
+		return NULL;
 	/* The record holds a body-less twin of A: same metadata, bytes on
 	 * disk.  Sharing A itself would keep every body in memory. */
 	if ((rec = calloc(1, sizeof(*rec))) == NULL ||
 	    (copy = calloc(1, sizeof(*copy))) == NULL) {
 		free(rec);
-		return;
+		return NULL;
 	}
 	*copy = *a;
 	atomic_init(&copy->refs, 1);
@@ -471,7 +471,7 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 		if (copy->tags == NULL)
 			copy->ntags = 0;
 		record_free(rec);
-		return;
+		return NULL;
 	}
 	if (a->terms.count > 0)
 		memcpy(copy->terms.hashes, a->terms.hashes,
@@ -483,9 +483,10 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 		record_free(old);
 	if (!strmap_put(&mc->records, rec->name, rec)) {
 		record_free(rec);
-		return;
+		return NULL;
 	}
 	mc->dirty = true;
+	return article_ref(copy);
 }
 
 void

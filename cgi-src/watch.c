@@ -268,9 +268,6 @@ watch_start(struct watcher *w, struct server *s, const char *config_path,
 {
 	memset(w, 0, sizeof(*w));
 	w->server = s;
-	/* From here on the folder follows events and keeps its good
-	 * versions in memory; the cache served its purpose at start. */
-	folder_drop_metacache(s->folder);
 	w->config_path = config_path;
 	w->inotify_fd = w->articles_wd = w->xslt_wd = -1;
 	atomic_init(&w->pending, 0);

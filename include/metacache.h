@@ -41,8 +41,11 @@ struct article *metacache_lookup(struct metacache *mc, const char *name,
 /* The last good version recorded for NAME, whatever its stamp, or NULL. */
 struct article *metacache_last_good(struct metacache *mc, const char *name);
 
-/* Records A (just parsed from NAME) and keeps a copy of its bytes. */
-void metacache_store(struct metacache *mc, const char *name,
+/* Records A (just parsed from NAME) and keeps a copy of its bytes on
+ * disk.  Returns the recorded twin of A that reads its bytes from there (a
+ * new reference, caller unrefs), so the caller can drop A's bytes from
+ * memory; NULL when the copy could not be kept. */
+struct article *metacache_store(struct metacache *mc, const char *name,
     const struct article *a);
 
 /* Forgets NAME (the file is gone). */
