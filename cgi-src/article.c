@@ -516,13 +516,8 @@ article_load(const char *dir, const char *name, size_t max_bytes,
 		return xp_error_set(err, XP_ERR_INVALID, path, 0,
 		    "not a regular file");
 	}
-	if (stamp_out != NULL) {
-		stamp_out->dev = st.st_dev;
-		stamp_out->ino = st.st_ino;
-		stamp_out->size = st.st_size;
-		stamp_out->mtime = st.st_mtim;
-		stamp_out->ctime = st.st_ctim;
-	}
+	if (stamp_out != NULL)
+		file_stamp_from_stat(stamp_out, &st);
 	if ((size_t)st.st_size > max_bytes) {
 		close(fd);
 		return xp_error_set(err, XP_ERR_TOO_BIG, path, 0,
@@ -554,8 +549,7 @@ article_load(const char *dir, const char *name, size_t max_bytes,
 	}
 	status = article_parse(path, slug, bytes, got, out, err);
 	if (status == XP_OK)
-		(*out)->stamp = (struct file_stamp){ st.st_dev, st.st_ino,
-			st.st_size, st.st_mtim, st.st_ctim };
+		file_stamp_from_stat(&(*out)->stamp, &st);
 	free(bytes);
 	return status;
 }
@@ -564,12 +558,13 @@ article_load(const char *dir, const char *name, size_t max_bytes,
 static bool
 still_same(const char *path, const struct file_stamp *stamp)
 {
+	struct file_stamp now;
 	struct stat st;
 
-	return path != NULL && stat(path, &st) == 0 && st.st_ino == stamp->ino &&
-	    st.st_dev == stamp->dev && st.st_size == stamp->size &&
-	    st.st_mtim.tv_sec == stamp->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == stamp->mtime.tv_nsec;
+	if (path == NULL || stat(path, &st) != 0)
+		return false;
+	file_stamp_from_stat(&now, &st);
+	return file_stamp_equal(&now, stamp);
 }
 
 xmlDocPtr
@@ -633,6 +628,23 @@ article_unref(struct article *a)
 	free(a->terms.hashes);
 	free(a->title_terms.hashes);
 	free(a);
+}
+
+bool
+file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+void
+file_stamp_from_stat(struct file_stamp *out, const struct stat *st)
+{
+	*out = (struct file_stamp){ st->st_dev, st->st_ino, st->st_size,
+		st->st_mtim, st->st_ctim };
 }
 
 bool

@@ -112,6 +112,12 @@ date_parse(const char *text, struct xp_date *out)
 	return true;
 }
 
+const char *
+date_month_name(int month)
+{
+	return month >= 1 && month <= 12 ? month_names[month - 1] : "?";
+}
+
 void
 date_display(const struct xp_date *d, char *out, size_t size)
 {

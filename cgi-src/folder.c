@@ -86,16 +86,6 @@ folder_drop_metacache(struct folder *f)
 	f->mc = NULL;
 }
 
-static bool
-same_stamp(const struct file_stamp *a, const struct file_stamp *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	    a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	    a->ctime.tv_sec == b->ctime.tv_sec &&
-	    a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
 /* Drops NAME from the folder; true when a published article went away. */
 static bool
 forget(struct folder *f, const char *name)
@@ -126,11 +116,10 @@ folder_update(struct folder *f, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return forget(f, name) ? (f->generation++, true) : false;
-	stamp = (struct file_stamp){ st.st_dev, st.st_ino, st.st_size,
-		st.st_mtim, st.st_ctim };
+	file_stamp_from_stat(&stamp, &st);
 	if ((ff = strmap_get(&f->files, name)) != NULL) {
 		ff->seen = true;
-		if (same_stamp(&ff->stamp, &stamp))
+		if (file_stamp_equal(&ff->stamp, &stamp))
 			return false;
 	} else {
 		if ((ff = calloc(1, sizeof(*ff))) == NULL ||

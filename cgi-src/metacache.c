@@ -371,16 +371,6 @@ metacache_free(struct metacache *mc)
 	free(mc);
 }
 
-static bool
-same_stamp(const struct file_stamp *a, const struct file_stamp *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	    a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	    a->ctime.tv_sec == b->ctime.tv_sec &&
-	    a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
 struct article *
 metacache_lookup(struct metacache *mc, const char *name,
     const struct file_stamp *stamp)
@@ -389,7 +379,7 @@ metacache_lookup(struct metacache *mc, const char *name,
 
 	/* No need for the kept copy here: the file itself is this very
 	 * version, and article_document reads it while it stays so. */
-	if (r == NULL || !same_stamp(&r->stamp, stamp))
+	if (r == NULL || !file_stamp_equal(&r->stamp, stamp))
 		return NULL;
 	return article_ref(r->article);
 }

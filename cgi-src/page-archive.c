@@ -6,11 +6,6 @@
 #include "hash.h"
 #include "page.h"
 
-static const char *const month_names[12] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December",
-};
-
 bool
 page_archive_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 {
@@ -68,7 +63,7 @@ page_archive(struct page_ctx *pc, struct response *resp)
 			cur_month = d->month;
 			month_count = 0;
 			month = xmlNewTextChild(year, NULL, BAD_CAST "month",
-			    BAD_CAST month_names[d->month - 1]);
+			    BAD_CAST date_month_name(d->month));
 			snprintf(text, sizeof(text), "%02d", d->month);
 			xmlNewProp(month, BAD_CAST "value", BAD_CAST text);
 			page_href(pc, href, sizeof(href), "archive/%04d/%02d/",

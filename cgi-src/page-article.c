@@ -10,11 +10,6 @@
 #define RELATED_MAX 3
 #define RELATED_SCAN 200   /* newest articles of each tag looked at */
 
-static const char *const month_names[12] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December",
-};
-
 /* What an article page shows besides the article itself. */
 struct article_plan {
 	const struct article *a;
@@ -244,7 +239,7 @@ page_article(struct page_ctx *pc, struct response *resp)
 			page_add_entry(pc, related, p.related[i]);
 	}
 	snprintf(month, sizeof(month), "%s %04d",
-	    month_names[p.a->published.month - 1], p.a->published.year);
+	    date_month_name(p.a->published.month), p.a->published.year);
 	archive = xmlNewTextChild(root, NULL, BAD_CAST "archive", BAD_CAST month);
 	page_href(pc, href, sizeof(href), "archive/%04d/%02d/",
 	    p.a->published.year, p.a->published.month);

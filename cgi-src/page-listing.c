@@ -9,11 +9,6 @@
 #include "page.h"
 #include "search.h"
 
-static const char *const month_names[12] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December",
-};
-
 /* How many '*' segments of each kind's routes are filter arguments; a
  * further one is the page number. */
 static const size_t filter_args[] = {
@@ -205,15 +200,17 @@ plan_listing(struct page_ctx *pc, struct listing_plan *p)
 		p->status = 400;
 		return;
 	}
-	if (number != NULL && p->number == 1 && kind != LIST_SEARCH) {
-		p->status = 301;
-		return;
-	}
+	/* The filter first: "/tags/nope/page/1/" is 404, not a redirect to
+	 * a tag that does not exist. */
 	if ((p->status = page_select(pc, kind, &p->sel)) != 200)
 		return;
 	if (kind == LIST_YEAR || kind == LIST_MONTH) {
 		p->year = atoi(pc->args[0]);
 		p->month = kind == LIST_MONTH ? atoi(pc->args[1]) : 0;
+	}
+	if (number != NULL && p->number == 1 && kind != LIST_SEARCH) {
+		p->status = 301;
+		return;
 	}
 	p->pages = p->sel.count == 0 ? 1 : (p->sel.count + per_page - 1) / per_page;
 	if (p->number > p->pages) {
@@ -389,7 +386,7 @@ listing_text(struct page_ctx *pc, const struct listing_plan *p,
 		break;
 	case LIST_MONTH:
 		snprintf(heading, hsize, "%s %04d",
-		    month_names[p->month - 1], p->year);
+		    date_month_name(p->month), p->year);
 		snprintf(intro, isize, "%zu %s published in %s.",
 		    p->sel.count, noun, heading);
 		break;
@@ -418,6 +415,7 @@ page_listing(struct page_ctx *pc, struct response *resp)
 	case 301:
 		listing_href(pc, &p, 1, href, sizeof(href));
 		page_redirect(pc, resp, href + strlen(pc->site->cfg->base_path));
+		selection_release(&p.sel);
 		return;
 	case 400:
 		page_error(pc, resp, 400, "Page numbers are whole numbers from 1"

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -99,6 +100,12 @@ xmlDocPtr article_parse_xml(const char *path, const char *bytes, size_t len,
 struct article *article_ref(struct article *a);
 /* Drops one reference; frees the article with the last.  NULL is fine. */
 void article_unref(struct article *a);
+
+/* True when A and B describe the same version of a file. */
+bool file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
+
+/* Fills OUT from ST, the stat of a file. */
+void file_stamp_from_stat(struct file_stamp *out, const struct stat *st);
 
 /* True when A may be listed and served at time NOW. */
 bool article_visible(const struct article *a, time_t now);

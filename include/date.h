@@ -18,6 +18,9 @@ struct xp_date {
  * impossible dates such as 2026-02-30. */
 bool date_parse(const char *text, struct xp_date *out);
 
+/* "January" for 1 ... "December" for 12. */
+const char *date_month_name(int month);
+
 /* Writes "March 14, 2026" into OUT. */
 void date_display(const struct xp_date *d, char *out, size_t size);
 

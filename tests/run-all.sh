@@ -3,6 +3,8 @@
 # build/xsltpress and the unit test binaries):
 #   1. unit tests: each build/tests/test-* (cmocka)
 #   2. tests/integration/run.py: the program behind a real nginx
+#   +  tests/integration/reader.py: feeds, sitemap, tags, archives, search,
+#      head metadata, article navigation, accessibility basics
 #   3. tests/integration/live.py: the live folder (edits while serving)
 #   +  deploy (Apache, fleet, systemd, install), fuzz (kept inputs, then
 #      each harness for FUZZ_SECONDS), asan and valgrind (tests/sanitize.sh)
@@ -18,7 +20,7 @@ BUILD=${BUILD:-build}
 # CI fuzzes each harness for a minute, as the hardening issue asks; a
 # local run keeps it shorter.  FUZZ_SECONDS overrides either.
 if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${FUZZ_SECONDS:-20}; fi
-SUITES=${SUITES:-unit integration live deploy browser fuzz asan valgrind}
+SUITES=${SUITES:-unit integration reader live deploy browser fuzz asan valgrind}
 
 total_pass=0
 total_fail=0
@@ -74,10 +76,20 @@ for suite in $SUITES; do
         python3 tests/integration/run.py 2>&1 | tee "$LOG"
         count_plain integration "${PIPESTATUS[0]}"
         ;;
+    reader)
+        echo "== reader features (feeds, sitemap, tags, archives, search, metadata)"
+        python3 tests/integration/reader.py 2>&1 | tee "$LOG"
+        count_plain reader "${PIPESTATUS[0]}"
+        ;;
     live)
         echo "== live-folder tests (nginx + FastCGI, files changed while serving)"
         python3 tests/integration/live.py 2>&1 | tee "$LOG"
         count_plain live "${PIPESTATUS[0]}"
+        ;;
+    deploy)
+        echo "== deployment tests (Apache, nginx fleet and /blog/, spawn-fcgi, install, systemd, links)"
+        python3 tests/integration/deploy.py 2>&1 | tee "$LOG"
+        count_plain deploy "${PIPESTATUS[0]}"
         ;;
     browser)
         echo "== browser tests (headless Chromium)"

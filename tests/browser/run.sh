@@ -2,7 +2,7 @@
 # tests/browser/run.sh — headless Chromium checks (playwright-core).
 #
 # Starts xsltpress + nginx with tests/integration/run.py --serve-only (same
-# stack as the integration tests), runs listing.mjs against it, saves
+# stack as the integration tests), runs listing.mjs and reader.mjs against it, saves
 # screenshots in tests/out/ and stops the stack.  Installs the pinned npm
 # dependencies (npm ci) when node_modules is missing.
 #
@@ -52,10 +52,24 @@ if [ ! -s "$URLFILE" ]; then
 fi
 
 URL=$(cat "$URLFILE")
-node "$HERE/listing.mjs" "$URL" "$OUT"
-rc=$?
+# each script ends with "N passed, N failed"; the last line is their sum
+rc=0 total_p=0 total_f=0
+for script in listing.mjs reader.mjs; do
+    node "$HERE/$script" "$URL" "$OUT" | tee "$TMP/out"
+    src=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/out" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "FAIL $script: no result line (exit status $src)"
+        line="0 passed, 1 failed"
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    [ "$src" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    total_p=$((total_p + p)); total_f=$((total_f + f))
+    [ "$src" -ne 0 ] && rc=1
+done
 if [ $rc -ne 0 ] && [ -s "$TMP/stack.log" ]; then
     echo "--- stack log (tail) ---" >&2
     tail -n 30 "$TMP/stack.log" >&2
 fi
-exit $rc
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ] && [ $rc -eq 0 ]
