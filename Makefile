@@ -78,6 +78,14 @@ asan-build:
 asan: deps-test asan-build
 	@tests/sanitize.sh asan
 
+tsan-build:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan \
+		CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
+		$(BUILD)/tsan/xsltpress
+
+tsan: deps-test tsan-build
+	@tests/sanitize.sh tsan
+
 valgrind: deps-test all
 	@tests/sanitize.sh valgrind
 
@@ -85,7 +93,7 @@ clean:
 	rm -rf $(BUILD) tests/out
 
 .PHONY: all run test unit unit-bins clean deps-build deps-run deps-test \
-	asan asan-build valgrind
+	asan asan-build tsan tsan-build valgrind
 
 # Fragments owned by their folders: fuzzing, the benchmark, installation.
 -include tests/fuzz/fuzz.mk

@@ -5,6 +5,9 @@
 #include <time.h>
 
 #include "frontend.h"
+
+/* Bodies are never used; this much is read so the answer gets through. */
+#define CGI_BODY_DRAIN_MAX (16UL << 20)
 #include "route.h"
 
 static const char *
@@ -56,9 +59,28 @@ respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
 	return st;
 }
 
+/* Reads and drops the request body a web server may have passed: under
+ * Apache's mod_cgid stdin and stdout are one socket, and exiting with
+ * unread input resets the connection before the answer arrives. */
+static void
+drain_body(void)
+{
+	const char *length = getenv("CONTENT_LENGTH");
+	unsigned long left = length ? strtoul(length, NULL, 10) : 0;
+	char chunk[8192];
+	size_t n;
+
+	if (left > CGI_BODY_DRAIN_MAX)
+		left = CGI_BODY_DRAIN_MAX;
+	while (left > 0 && (n = fread(chunk, 1, left < sizeof(chunk) ?
+	    left : sizeof(chunk), stdin)) > 0)
+		left -= n;
+}
+
 enum xp_status
 cgi_serve(struct server *s, struct xp_error *err)
 {
+	drain_body();
 	return respond(s, env_param, NULL, stdout, err);
 }
 

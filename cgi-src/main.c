@@ -26,8 +26,13 @@
 #ifndef XP_VERSION
 #define XP_VERSION "0.1.0"
 #endif
+/* Without -c or $XSLTPRESS_CONF: the checkout's config when run from
+ * one, else the system's. */
 #ifndef XP_DEFAULT_CONF
 #define XP_DEFAULT_CONF "conf/xsltpress.conf"
+#endif
+#ifndef XP_SYSTEM_CONF
+#define XP_SYSTEM_CONF "/etc/xsltpress/xsltpress.conf"
 #endif
 
 static void
@@ -43,9 +48,10 @@ usage(FILE *out)
 	    "Serves a folder of XML articles through XSLT over FastCGI: on the\n"
 	    "socket given with -s, on fd 0 when a web server or spawn-fcgi\n"
 	    "passes a listening socket, or as CGI when GATEWAY_INTERFACE is set.\n"
-	    "The config file is -c, else $XSLTPRESS_CONF, else %s;\n"
-	    "any key may be overridden as XSLTPRESS_<KEY> in the environment.\n",
-	    XP_DEFAULT_CONF);
+	    "The config file is -c, else $XSLTPRESS_CONF, else %s when it\n"
+	    "exists, else %s; any key may be overridden as\n"
+	    "XSLTPRESS_<KEY> in the environment.\n",
+	    XP_DEFAULT_CONF, XP_SYSTEM_CONF);
 }
 
 /* `check`: every problem as "file:line: reason" on stdout. */
@@ -102,7 +108,8 @@ main(int argc, char **argv)
 	int ch, status = 0, listen_fd = -1;
 
 	if (conf_path == NULL)
-		conf_path = XP_DEFAULT_CONF;
+		conf_path = access(XP_DEFAULT_CONF, R_OK) == 0 ? XP_DEFAULT_CONF
+		    : XP_SYSTEM_CONF;
 	while ((ch = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

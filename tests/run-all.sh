@@ -6,6 +6,8 @@
 #   +  tests/integration/reader.py: feeds, sitemap, tags, archives, search,
 #      head metadata, article navigation, accessibility basics
 #   3. tests/integration/live.py: the live folder (edits while serving)
+#      tests/integration/hostile.py: hostile articles, stylesheets and
+#      requests, a soak of SOAK_SECONDS (default 60), least privilege, faults
 #   +  deploy (Apache, fleet, systemd, install), fuzz (kept inputs, then
 #      each harness for FUZZ_SECONDS), asan and valgrind (tests/sanitize.sh)
 #   4. tests/browser/run.sh: the pages in headless Chromium
@@ -20,7 +22,10 @@ BUILD=${BUILD:-build}
 # CI fuzzes each harness for a minute, as the hardening issue asks; a
 # local run keeps it shorter.  FUZZ_SECONDS overrides either.
 if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${FUZZ_SECONDS:-20}; fi
-SUITES=${SUITES:-unit integration reader live deploy browser fuzz asan valgrind}
+# the hostile suite's soak; `SOAK_SECONDS=600 SUITES=hostile tests/run-all.sh`
+# (or python3 tests/integration/hostile.py --soak-seconds 600) is the long run
+SOAK_SECONDS=${SOAK_SECONDS:-60}
+SUITES=${SUITES:-unit integration reader live hostile deploy browser fuzz asan tsan valgrind}
 
 total_pass=0
 total_fail=0
@@ -91,6 +96,11 @@ for suite in $SUITES; do
         python3 tests/integration/deploy.py 2>&1 | tee "$LOG"
         count_plain deploy "${PIPESTATUS[0]}"
         ;;
+    hostile)
+        echo "== hardening tests (hostile input through nginx, ${SOAK_SECONDS}s soak)"
+        python3 tests/integration/hostile.py --soak-seconds "$SOAK_SECONDS" 2>&1 | tee "$LOG"
+        count_plain hostile "${PIPESTATUS[0]}"
+        ;;
     browser)
         echo "== browser tests (headless Chromium)"
         tests/browser/run.sh 2>&1 | tee "$LOG"
@@ -112,6 +122,12 @@ for suite in $SUITES; do
         make --no-print-directory asan-build >/dev/null 2>&1 || echo "asan build failed"
         tests/sanitize.sh asan 2>&1 | tee "$LOG"
         count_plain asan "${PIPESTATUS[0]}"
+        ;;
+    tsan)
+        echo "== threads under ThreadSanitizer (stress test, integration)"
+        make --no-print-directory tsan-build >/dev/null 2>&1 || echo "tsan build failed"
+        tests/sanitize.sh tsan 2>&1 | tee "$LOG"
+        count_plain tsan "${PIPESTATUS[0]}"
         ;;
     valgrind)
         echo "== integration tests under valgrind memcheck"

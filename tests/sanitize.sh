@@ -1,6 +1,9 @@
 #!/bin/bash
-# tests/sanitize.sh asan|valgrind - the unit and integration suites with
-# the engine built under ASan+UBSan, or run under valgrind memcheck.
+# tests/sanitize.sh asan|tsan|valgrind - the unit and integration suites
+# with the engine built under ASan+UBSan; the threaded paths (requests in
+# parallel while the folder changes: the live suite's stress test and the
+# integration suite) under ThreadSanitizer; or the integration suite under
+# valgrind memcheck.
 #
 # Sanitizer and valgrind reports go to files in a private folder; any
 # report there (a memory error, undefined behaviour, a definite leak)
@@ -10,7 +13,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=${BUILD:-build}
-mode=${1:?usage: tests/sanitize.sh asan|valgrind}
+mode=${1:?usage: tests/sanitize.sh asan|tsan|valgrind}
 REPORTS=$(mktemp -d "${TMPDIR:-/tmp}/xsltpress-$mode.XXXXXX")
 trap 'rm -rf "$REPORTS"' EXIT
 
@@ -22,6 +25,20 @@ asan)
     export UBSAN_OPTIONS="log_path=$REPORTS/ubsan:print_stacktrace=1:halt_on_error=0"
     export XSLTPRESS_BIN=$ROOT/$BUILD/asan/xsltpress
     BUILD=$BUILD/asan SUITES="unit integration" tests/run-all.sh | tee "$REPORTS/suites.log"
+    ;;
+tsan)
+    export TSAN_OPTIONS="log_path=$REPORTS/tsan:halt_on_error=0:second_deadlock_stack=1"
+    export XSLTPRESS_BIN=$ROOT/$BUILD/tsan/xsltpress
+    python3 tests/integration/live.py -k stress 2>&1 | tee "$REPORTS/live.log"
+    SUITES="integration" tests/run-all.sh 2>&1 | tee "$REPORTS/integration.log"
+    # one closing line for the two runs: the last line of each
+    p=0; f=0
+    for log in "$REPORTS/live.log" "$REPORTS/integration.log"; do
+        l=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+        [ -n "$l" ] || { f=$((f + 1)); continue; }
+        p=$((p + ${l%% passed*})); l=${l#*passed, }; f=$((f + ${l%% failed*}))
+    done
+    echo "$p passed, $f failed" >"$REPORTS/suites.log"
     ;;
 valgrind)
     command -v valgrind >/dev/null || { echo "valgrind missing: apt-get install valgrind"; exit 1; }
@@ -38,7 +55,7 @@ WRAP
     SUITES="integration" tests/run-all.sh | tee "$REPORTS/suites.log"
     ;;
 *)
-    echo "usage: tests/sanitize.sh asan|valgrind" >&2
+    echo "usage: tests/sanitize.sh asan|tsan|valgrind" >&2
     exit 2
     ;;
 esac
@@ -49,7 +66,7 @@ fail=${line#*passed, }; fail=${fail%% failed*}
 pass=${pass:-0}; fail=${fail:-1}
 
 bad=""
-for f in "$REPORTS"/asan* "$REPORTS"/ubsan* "$REPORTS"/valgrind.*; do
+for f in "$REPORTS"/asan* "$REPORTS"/ubsan* "$REPORTS"/tsan* "$REPORTS"/valgrind.*; do
     [ -s "$f" ] || continue
     if [ "$mode" = valgrind ]; then
         # memcheck writes a (quiet) log per process: only errors count.
