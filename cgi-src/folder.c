@@ -8,6 +8,11 @@
 
 #include "folder.h"
 
+/* More changes than this between two snapshots: rebuild instead. */
+#define PENDING_MAX 64
+
+static void clear_pending(struct folder *f);
+
 struct folder_file {
 	char *name;
 	struct file_stamp stamp;  /* of the version last read, good or not */
@@ -45,6 +50,7 @@ folder_new(const char *dir, size_t max_bytes, folder_report_fn *report,
 		return NULL;
 	}
 	f->max_bytes = max_bytes;
+	f->rebuild = true;
 	f->report = report;
 	f->report_ctx = report_ctx;
 	return f;
@@ -61,6 +67,7 @@ folder_free(struct folder *f)
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
 		file_free(value);
 	strmap_release(&f->files);
+	clear_pending(f);
 	folder_drop_metacache(f);
 	free(f->dir);
 	free(f);
@@ -86,6 +93,58 @@ folder_drop_metacache(struct folder *f)
 	f->mc = NULL;
 }
 
+static void
+clear_pending(struct folder *f)
+{
+	for (size_t i = 0; i < f->ngone; i++)
+		article_unref(f->gone[i]);
+	for (size_t i = 0; i < f->nadded; i++)
+		article_unref(f->added[i]);
+	free(f->gone);
+	free(f->added);
+	f->gone = f->added = NULL;
+	f->ngone = f->nadded = 0;
+}
+
+static bool
+push(struct article ***list, size_t *n, struct article *a)
+{
+	struct article **grown = realloc(*list, (*n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return false;
+	*list = grown;
+	(*list)[(*n)++] = article_ref(a);
+	return true;
+}
+
+/* Notes that the published version OLD (or none) became NEW (or none).
+ * A version added and gone again before a snapshot simply vanishes. */
+static void
+note_change(struct folder *f, struct article *old, struct article *new)
+{
+	if (f->rebuild)
+		return;
+	if (old != NULL) {
+		size_t i = 0;
+
+		while (i < f->nadded && f->added[i] != old)
+			i++;
+		if (i < f->nadded) {
+			article_unref(f->added[i]);
+			f->added[i] = f->added[--f->nadded];
+		} else if (!push(&f->gone, &f->ngone, old)) {
+			f->rebuild = true;
+		}
+	}
+	if (new != NULL && !push(&f->added, &f->nadded, new))
+		f->rebuild = true;
+	if (f->ngone + f->nadded > PENDING_MAX)
+		f->rebuild = true;
+	if (f->rebuild)
+		clear_pending(f);
+}
+
 /* Drops NAME from the folder; true when a published article went away. */
 static bool
 forget(struct folder *f, const char *name)
@@ -95,6 +154,8 @@ forget(struct folder *f, const char *name)
 
 	if (f->mc != NULL && ff != NULL)
 		metacache_forget(f->mc, name);
+	if (had)
+		note_change(f, ff->good, NULL);
 	file_free(ff);
 	return had;
 }
@@ -149,8 +210,10 @@ folder_update(struct folder *f, const char *name)
 		/* A fresh process has no good version in memory, but the
 		 * cache may remember one from before the broken save. */
 		if (ff->good == NULL && f->mc != NULL &&
-		    (ff->good = metacache_last_good(f->mc, name)) != NULL)
+		    (ff->good = metacache_last_good(f->mc, name)) != NULL) {
 			recovered = true;
+			note_change(f, NULL, ff->good);
+		}
 		/* A file we could not read may become readable; its stamp
 		 * (ctime) moves when it does, and we try again then. */
 		ff->stamp = stamp;
@@ -174,6 +237,7 @@ folder_update(struct folder *f, const char *name)
 take:
 	ff->stamp = stamp;
 	ff->broken = false;
+	note_change(f, ff->good, a);
 	article_unref(ff->good);
 	ff->good = a;
 	f->generation++;
@@ -211,13 +275,22 @@ folder_scan(struct folder *f, struct xp_error *err)
 }
 
 struct index *
-folder_snapshot(const struct folder *f)
+folder_snapshot(struct folder *f, const struct index *prev)
 {
 	struct article **list;
 	struct index *idx;
 	const char *name;
 	void *value;
 	size_t n = 0;
+
+	if (prev != NULL && !f->rebuild) {
+		idx = index_apply(prev, f->gone, f->ngone, f->added, f->nadded,
+		    f->generation);
+		if (idx != NULL) {
+			clear_pending(f);
+			return idx;
+		}
+	}
 
 	if ((list = calloc(f->files.count + 1, sizeof(*list))) == NULL)
 		return NULL;
@@ -226,6 +299,10 @@ folder_snapshot(const struct folder *f)
 			list[n++] = ((struct folder_file *)value)->good;
 	idx = index_new(list, n, f->generation);
 	free(list);
+	if (idx != NULL) {
+		clear_pending(f);
+		f->rebuild = false;
+	}
 	return idx;
 }
 

@@ -68,7 +68,10 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 bool
 server_publish(struct server *s)
 {
-	struct index *idx = folder_snapshot(s->folder);
+	/* The previous snapshot is this folder's unless the folder was just
+	 * replaced (a config reload), which the folder knows and rebuilds. */
+	struct index *idx = folder_snapshot(s->folder,
+	    s->current ? s->current->index : NULL);
 	struct site *site = NULL, *old;
 
 	if (idx != NULL)

@@ -118,6 +118,25 @@ strmap_remove(struct strmap *m, const char *key)
 	return value;
 }
 
+bool
+strmap_clone(struct strmap *dst, const struct strmap *src)
+{
+	*dst = *src;
+	if (src->cap == 0)
+		return true;
+	dst->keys = malloc(src->cap * sizeof(*dst->keys));
+	dst->values = malloc(src->cap * sizeof(*dst->values));
+	if (dst->keys == NULL || dst->values == NULL) {
+		free(dst->keys);
+		free(dst->values);
+		memset(dst, 0, sizeof(*dst));
+		return false;
+	}
+	memcpy(dst->keys, src->keys, src->cap * sizeof(*dst->keys));
+	memcpy(dst->values, src->values, src->cap * sizeof(*dst->values));
+	return true;
+}
+
 void
 strmap_release(struct strmap *m)
 {

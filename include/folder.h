@@ -30,6 +30,11 @@ struct folder {
 	folder_report_fn *report;
 	void *report_ctx;
 	struct metacache *mc;       /* owned; NULL when not in use */
+	/* What changed since the last snapshot (references held), so the
+	 * next one is the last plus this, not a rebuild. */
+	struct article **gone, **added;
+	size_t ngone, nadded;
+	bool rebuild;               /* too much changed, or no snapshot yet */
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
@@ -48,8 +53,9 @@ enum xp_status folder_scan(struct folder *f, struct xp_error *err);
 bool folder_update(struct folder *f, const char *name);
 
 /* A new snapshot of the good articles (caller unrefs), or NULL when out of
- * memory. */
-struct index *folder_snapshot(const struct folder *f);
+ * memory.  PREV, when not NULL, must be this folder's previous snapshot:
+ * the new one is then derived from it by the changes since. */
+struct index *folder_snapshot(struct folder *f, const struct index *prev);
 
 /* Makes the folder consult and fill MC (taking ownership) on its scans:
  * unchanged files come from the cache without being parsed, and a file

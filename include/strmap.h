@@ -24,6 +24,10 @@ void *strmap_get(const struct strmap *m, const char *key);
 bool strmap_put(struct strmap *m, const char *key, void *value);
 /* Removes KEY and returns its value, or NULL when absent. */
 void *strmap_remove(struct strmap *m, const char *key);
+/* Makes DST a copy of SRC's table (same keys and values, borrowed as
+ * before).  Returns false when out of memory, leaving DST empty. */
+bool strmap_clone(struct strmap *dst, const struct strmap *src);
+
 /* Frees the table (not the keys or values). */
 void strmap_release(struct strmap *m);
 

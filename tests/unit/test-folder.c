@@ -47,7 +47,7 @@ article_xml(const char *title, const char *published)
 static void
 listed(struct folder *f, char *out, size_t size)
 {
-	struct index *idx = folder_snapshot(f);
+	struct index *idx = folder_snapshot(f, NULL);
 	size_t n = 0;
 
 	out[0] = '\0';
@@ -219,7 +219,7 @@ test_serving_since(void **state)
 	assert_true(unit_write(dir, "a.xml", article_xml("A", "2026-01-01"), (size_t)-1));
 	f = folder_new(dir, 65536, on_report, &rep);
 	assert_int_equal(folder_scan(f, &err), XP_OK);
-	idx = folder_snapshot(f);
+	idx = folder_snapshot(f, NULL);
 	assert_int_equal(idx->count, 1);
 	loaded = idx->articles[0]->loaded_at;
 	index_unref(idx);
@@ -250,9 +250,9 @@ test_not_reread(void **state)
 	assert_true(unit_write(dir, "b.xml", article_xml("B", "2026-01-02"), (size_t)-1));
 	f = folder_new(dir, 65536, NULL, NULL);
 	assert_int_equal(folder_scan(f, &err), XP_OK);
-	i1 = folder_snapshot(f);
+	i1 = folder_snapshot(f, NULL);
 	assert_int_equal(folder_scan(f, &err), XP_OK);
-	i2 = folder_snapshot(f);
+	i2 = folder_snapshot(f, NULL);
 	assert_ptr_equal(index_find(i1, "a", 1800000000), index_find(i2, "a", 1800000000));
 	assert_ptr_equal(index_find(i1, "b", 1800000000), index_find(i2, "b", 1800000000));
 	assert_int_equal(i1->generation, i2->generation);
@@ -263,7 +263,7 @@ test_not_reread(void **state)
 	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
 	assert_false(folder_update(f, "a.xml"));
 	assert_true(folder_update(f, "b.xml"));
-	i3 = folder_snapshot(f);
+	i3 = folder_snapshot(f, NULL);
 	assert_ptr_equal(index_find(i2, "a", 1800000000), index_find(i3, "a", 1800000000));
 	assert_ptr_not_equal(index_find(i2, "b", 1800000000), index_find(i3, "b", 1800000000));
 	assert_true(i3->generation > i2->generation);
@@ -337,7 +337,7 @@ test_missing_folder(void **state)
 	assert_non_null(f);
 	assert_int_equal(folder_scan(f, &err), XP_ERR_IO);
 	assert_string_equal(err.file, "/nonexistent/xp-unit-folder");
-	idx = folder_snapshot(f);
+	idx = folder_snapshot(f, NULL);
 	assert_int_equal(idx->count, 0);
 	index_unref(idx);
 	folder_free(f);
@@ -359,7 +359,7 @@ test_folder_vanishes(void **state)
 	snprintf(moved, sizeof(moved), "%s.moved", dir);
 	assert_int_equal(rename(dir, moved), 0);
 	assert_int_equal(folder_scan(f, &err), XP_ERR_IO);
-	idx = folder_snapshot(f);
+	idx = folder_snapshot(f, NULL);
 	assert_int_equal(idx->count, 1);
 	index_unref(idx);
 	folder_free(f);
@@ -382,7 +382,7 @@ test_too_big(void **state)
 	assert_true(unit_write(dir, "a.xml", article_xml("A", "2026-01-01"), (size_t)-1));
 	f = folder_new(dir, 64, on_report, &rep);
 	assert_int_equal(folder_scan(f, &err), XP_OK);
-	idx = folder_snapshot(f);
+	idx = folder_snapshot(f, NULL);
 	assert_int_equal(idx->count, 0);
 	index_unref(idx);
 	assert_int_equal(rep.calls, 1);

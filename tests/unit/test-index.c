@@ -307,6 +307,111 @@ test_many(void **state)
 	CHECK_DONE();
 }
 
+
+/* Parses SLUG with tags TAGS ("a b c") and a date from DAY. */
+static struct article *
+make_tagged(const char *slug, int day, const char *tags, int version)
+{
+	char xml[2048], tagxml[512] = "", copy[256], *t, *save;
+	struct article *a = NULL;
+	struct xp_error err;
+
+	snprintf(copy, sizeof(copy), "%s", tags);
+	for (t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		strncat(tagxml, "<tag>", sizeof(tagxml) - strlen(tagxml) - 1);
+		strncat(tagxml, t, sizeof(tagxml) - strlen(tagxml) - 1);
+		strncat(tagxml, "</tag>", sizeof(tagxml) - strlen(tagxml) - 1);
+	}
+	snprintf(xml, sizeof(xml),
+	    "<article><title>%s v%d</title><summary>S</summary>"
+	    "<published>2026-01-%02d</published><tags>%s</tags>"
+	    "<body><p>x</p></body></article>", slug, version, day, tagxml);
+	if (article_parse(slug, slug, xml, strlen(xml), &a, &err) != XP_OK)
+		fail_msg("fixture %s: %s", slug, err.reason);
+	return a;
+}
+
+/* Everything a snapshot answers, as text: order, slugs, tag lists. */
+static void
+describe(const struct index *idx, char *out, size_t size)
+{
+	static const char *const tags[] = { "red", "green", "blue", "none" };
+	size_t n;
+
+	order_of(idx, 0, idx->count, out, size);
+	n = strlen(out);
+	for (size_t t = 0; t < 4; t++) {
+		const struct tag_list *l = index_tag(idx, tags[t]);
+
+		n += (size_t)snprintf(out + n, size - n, " |%s:", tags[t]);
+		for (size_t i = 0; l && i < l->count; i++)
+			n += (size_t)snprintf(out + n, size - n, "%s,", l->items[i]->slug);
+	}
+	for (size_t i = 0; i < idx->count; i++)
+		if (index_find(idx, idx->articles[i]->slug, (time_t)4102444800) !=
+		    idx->articles[i])
+			n += (size_t)snprintf(out + n, size - n, " lost:%s",
+			    idx->articles[i]->slug);
+	n += (size_t)snprintf(out + n, size - n, " fp:%llx",
+	    (unsigned long long)idx->fingerprint);
+}
+
+/* index_apply must give exactly what a rebuild gives, change after
+ * change: edits, moves in the order, new and removed articles and tags. */
+static void
+test_apply_matches_rebuild(void **state)
+{
+	static const char *const tagsets[] = { "red", "green", "red blue",
+		"", "blue green", "red green blue" };
+	struct article *live[12] = { 0 };
+	struct index *prev = NULL;
+	char want[8192], got[8192], slug[16];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int step = 0; step < 300; step++) {
+		struct article *gone[2] = { 0 }, *added[2] = { 0 }, *list[12];
+		size_t ngone = 0, nadded = 0, n = 0;
+		int which = (int)((seed = seed * 1103515245 + 12345) >> 16) % 12;
+		int action = (int)((seed = seed * 1103515245 + 12345) >> 16) % 3;
+		struct index *full, *inc;
+
+		snprintf(slug, sizeof(slug), "a%02d", which);
+		if (live[which] != NULL) {
+			gone[ngone++] = live[which];
+		}
+		if (action != 0 || live[which] == NULL) {
+			int day = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 5;
+
+			added[nadded++] = make_tagged(slug, day,
+			    tagsets[(seed >> 16) % 6], step);
+		}
+		for (size_t k = 0; k < 12; k++)
+			if ((int)k != which && live[k] != NULL)
+				list[n++] = live[k];
+		if (nadded)
+			list[n++] = added[0];
+		full = index_new(list, n, (unsigned long)step);
+		inc = prev ? index_apply(prev, gone, ngone, added, nadded,
+		    (unsigned long)step) : index_new(list, n, (unsigned long)step);
+		assert_non_null(full);
+		assert_non_null(inc);
+		describe(full, want, sizeof(want));
+		describe(inc, got, sizeof(got));
+		if (strcmp(want, got) != 0)
+			fail_msg("step %d: apply gave\n  %s\nrebuild gave\n  %s", step,
+			    got, want);
+		index_unref(full);
+		index_unref(prev);
+		prev = inc;
+		article_unref(live[which]);
+		live[which] = nadded ? added[0] : NULL;
+	}
+	index_unref(prev);
+	for (size_t k = 0; k < 12; k++)
+		article_unref(live[k]);
+}
+
 int
 main(void)
 {
@@ -317,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_empty_and_refs),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_apply_matches_rebuild),
 	};
 
 	xmlInitParser();
