@@ -149,6 +149,18 @@ article_parse_xml(const char *path, const char *bytes, size_t len,
 		xp_error_set(err, XP_ERR_TOO_BIG, path, 0, "file too large");
 		return NULL;
 	}
+	/* UTF-8 text never holds a NUL byte; UTF-16 and UTF-32 always do,
+	 * declared or not (a byte-order mark is enough for libxml2). */
+	if (memchr(bytes, '\0', len) != NULL) {
+		const char *nul = memchr(bytes, '\0', len);
+		long line = 1;
+
+		for (const char *c = bytes; c < nul; c++)
+			line += *c == '\n';
+		xp_error_set(err, XP_ERR_INVALID, path, line,
+		    "a NUL byte: articles are UTF-8 text");
+		return NULL;
+	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
 		return NULL;

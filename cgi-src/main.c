@@ -93,6 +93,17 @@ run_check(struct config *cfg)
 	return problems == 0 ? 0 : 1;
 }
 
+/* Landlock binds the calling thread and the threads it starts later, so
+ * it must come before the watcher and the workers exist. */
+static void
+confine(struct server *server)
+{
+	struct xp_error err;
+
+	if (sandbox_confine(server->cfg, &err) != XP_OK)
+		log_error(LOG_WARN, &err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,13 +199,14 @@ main(int argc, char **argv)
 		if (listen_fd < 0 ||
 		    sandbox_drop_user(server.cfg, socket_spec &&
 		    strncmp(socket_spec, "unix:", 5) == 0 ? socket_spec + 5 : NULL,
-		    &err) != XP_OK ||
+		    &err) != XP_OK) {
+			log_error(LOG_ERROR, &err);
+			status = 1;
+		} else if (confine(&server),
 		    watch_start(&watcher, &server, conf_path, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;
 		} else {
-			if (sandbox_confine(server.cfg, &err) != XP_OK)
-				log_error(LOG_WARN, &err);
 			if (fcgi_serve(&server, listen_fd, &watcher, &err) != XP_OK) {
 				log_error(LOG_ERROR, &err);
 				status = 1;

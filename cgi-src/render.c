@@ -28,6 +28,7 @@
 #define MAX_TEMPLATE_DEPTH 1000
 #define MAX_TEMPLATE_VARS  100000
 #define MAX_XPATH_OPS      50000000UL
+#define MAX_INSTRUCTIONS   10000000UL  /* for the whole transform */
 
 static const char *const sheet_names[PAGE__MAX] = {
 	[PAGE_LISTING] = "listing.xsl",
@@ -334,6 +335,11 @@ render_apply(const struct stylesheets *s, enum page_kind kind,
 	ctxt->maxTemplateVars = MAX_TEMPLATE_VARS;
 	if (ctxt->xpathCtxt != NULL)
 		ctxt->xpathCtxt->opLimit = MAX_XPATH_OPS;
+	/* Instructions are counted across the whole transform, so that a
+	 * template recursing exponentially on cheap expressions stops too;
+	 * the largest real page, a 100,000-article sitemap, needs well under
+	 * a million. */
+	ctxt->opLimit = MAX_INSTRUCTIONS;
 	log_capture_begin(&captured);
 	result = xsltApplyStylesheetUser(style, input, params, NULL, NULL, ctxt);
 	log_capture_end();

@@ -105,10 +105,12 @@ sandbox_confine(const struct config *cfg, struct xp_error *err)
 	    sizeof(attr), 0)) < 0)
 		return xp_error_set(err, XP_ERR_IO, "sandbox", 0,
 		    "cannot create a Landlock ruleset: %s", strerror(errno));
-	snprintf(conf_dir, sizeof(conf_dir), "%s", cfg->path[0] ? cfg->path : ".");
+	/* The config's folder, for SIGHUP; none when there is no file. */
+	snprintf(conf_dir, sizeof(conf_dir), "%s", cfg->path);
 	if ((st = allow(ruleset, cfg->articles_dir, READ_ACCESS, err)) != XP_OK ||
 	    (st = allow(ruleset, cfg->xslt_dir, READ_ACCESS, err)) != XP_OK ||
-	    (st = allow(ruleset, dirname(conf_dir), READ_ACCESS, err)) != XP_OK ||
+	    (st = allow(ruleset, conf_dir[0] ? dirname(conf_dir) : "", READ_ACCESS,
+	    err)) != XP_OK ||
 	    (st = allow(ruleset, cfg->cache_dir, READ_ACCESS | WRITE_ACCESS,
 	    err)) != XP_OK) {
 		close(ruleset);
