@@ -45,7 +45,7 @@ static const struct key keys[] = {
 	S(referrer_policy, "strict-origin-when-cross-origin"),
 	S(user, ""),
 	{ "per_page", KEY_UINT, offsetof(struct config, per_page), "10", 1, 1000, true },
-	U(threads, "8", 1, 1024),
+	U(threads, "16", 1, 1024),
 	U(max_age, "60", 0, 31536000),
 	U(max_article_bytes, "4194304", 1024, 1073741824),
 	U(poll_interval, "2", 1, 3600),

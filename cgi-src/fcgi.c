@@ -26,7 +26,10 @@
 struct worker_ctx {
 	struct server *server;
 	int listen_fd;
-	pthread_mutex_t *accept_lock;
+	pthread_t thread;
+	/* The kept (keep-alive) connection this worker waits on for its next
+	 * request, or -1: what a stop must shut to wake it. */
+	atomic_int idle_fd;
 };
 
 int
@@ -96,12 +99,16 @@ serve_one(struct server *s, FCGX_Request *fr)
 	site_unref(site);
 }
 
+/* One worker: accept, answer, repeat.  Linux's accept() needs no lock
+ * between threads, and none may be held here anyway: with the web server
+ * keeping connections open (fastcgi_keep_conn), FCGX_Accept_r waits on
+ * this worker's kept connection for its next request, and a lock held
+ * meanwhile would stall every other worker behind one idle connection. */
 static void *
 worker(void *arg)
 {
 	struct worker_ctx *w = arg;
 	FCGX_Request fr;
-	int rc;
 
 	log_capture_xml_errors();
 	if (FCGX_InitRequest(&fr, w->listen_fd, 0) != 0) {
@@ -109,15 +116,19 @@ worker(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(&w->server->stopping)) {
-		pthread_mutex_lock(w->accept_lock);
+		int rc;
+
+		atomic_store(&w->idle_fd, fr.ipcFd);
+		/* A stop between the check above and this store would miss
+		 * this fd: look again now that it is published. */
 		rc = atomic_load(&w->server->stopping) ? -1 : FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(w->accept_lock);
+		atomic_store(&w->idle_fd, -1);
 		if (rc < 0)
 			break;
 		serve_one(w->server, &fr);
 		FCGX_Finish_r(&fr);
 	}
-	FCGX_Free(&fr, 0);
+	FCGX_Free(&fr, 1);
 	return NULL;
 }
 
@@ -126,13 +137,11 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
     struct xp_error *err)
 {
 	unsigned nthreads = s->cfg->threads, started = 0;
-	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
-	struct worker_ctx ctx = { s, listen_fd, &accept_lock };
-	pthread_t *threads;
+	struct worker_ctx *workers;
 	sigset_t signals;
 	int sig = 0;
 
-	if ((threads = calloc(nthreads, sizeof(*threads))) == NULL)
+	if ((workers = calloc(nthreads, sizeof(*workers))) == NULL)
 		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
 		    "out of memory");
 	/* Workers never see the stop signals: this thread waits for them. */
@@ -142,12 +151,15 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
 	sigaddset(&signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	for (unsigned i = 0; i < nthreads; i++) {
-		if (pthread_create(&threads[i], NULL, worker, &ctx) != 0)
+		workers[i].server = s;
+		workers[i].listen_fd = listen_fd;
+		atomic_init(&workers[i].idle_fd, -1);
+		if (pthread_create(&workers[i].thread, NULL, worker, &workers[i]) != 0)
 			break;
 		started++;
 	}
 	if (started == 0) {
-		free(threads);
+		free(workers);
 		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
 		    "cannot start any worker thread");
 	}
@@ -163,10 +175,17 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
 	}
 	log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
 	atomic_store(&s->stopping, true);
-	/* Wakes every thread blocked in accept(); those serving finish. */
+	/* Wakes every thread blocked in accept() or waiting on an idle kept
+	 * connection; those serving a request finish it first. */
 	shutdown(listen_fd, SHUT_RDWR);
+	for (unsigned i = 0; i < started; i++) {
+		int fd = atomic_load(&workers[i].idle_fd);
+
+		if (fd >= 0)
+			shutdown(fd, SHUT_RDWR);
+	}
 	for (unsigned i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
+		pthread_join(workers[i].thread, NULL);
+	free(workers);
 	return XP_OK;
 }
