@@ -55,7 +55,7 @@ test_defaults(void **state)
 		{ "base_path", "/" },
 		{ "base_url", "" },
 		{ "per_page", "10" },
-		{ "threads", "8" },
+		{ "threads", "16" },
 		{ "max_age", "60" },
 		{ "max_article_bytes", "4194304" },
 		{ "poll_interval", "2" },

@@ -1,0 +1,827 @@
+#!/usr/bin/env python3
+"""bench/bench.py - the benchmark behind `make bench` (bench/run.sh calls it).
+
+For each corpus size it starts, in a private temporary directory, on
+127.0.0.1 high ports (every process stopped by its pid at the end):
+
+  a  nginx serving the pages as static files (bodies from `xsltpress render`)
+  b  xsltpress (render cache on) behind nginx      (conf/nginx-dev.conf.in)
+  c  xsltpress with cache = off behind nginx       (conf/nginx-dev.conf.in)
+  d  PHP-FPM + XSLTProcessor (bench/peers/php) behind nginx
+  e  as b, plus upstream keepalive (keepalive K; fastcgi_keep_conn on) and
+     XSLTPRESS_THREADS = K + 4 so that kept connections cannot starve it
+
+and measures with wrk, interleaved (a,b,c,d,e for one page, then the next):
+listing page 1, a deep listing page and an article page.  Then per corpus:
+start time to the first page served (cold, warm), VmRSS, file change to new
+page through nginx, search latency, and callgrind instructions per request.
+
+Environment (all optional):
+  BENCH_SIZES        corpus sizes, default "20 2000 100000"
+  BENCH_SECONDS      seconds per wrk measurement, default 10
+  BENCH_CONNS        wrk connections, default 8;  BENCH_WRK_THREADS default 1
+  BENCH_KEEPALIVE    upstream keepalive for stack e, default 8 (0: no stack e)
+  BENCH_PHP_CHILDREN php-fpm workers, default 4
+  BENCH_CALLGRIND_MAX   largest corpus measured under callgrind, default 5000
+  BENCH_CALLGRIND_REQS  requests per callgrind figure, default 10
+  BENCH_RENDER_MAX   largest corpus whose static pages come from one
+                     `xsltpress render` per page (default 5000); above it
+                     the same bytes are fetched from the running engine b,
+                     because every render process loads the whole corpus
+  BENCH_SKIP         stacks to leave out, e.g. "d e"
+  XSLTPRESS_BIN      engine binary, default build/xsltpress
+"""
+
+import glob
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from stack import (find_nginx, free_port, http_request, parse_cgi_output,  # noqa: E402
+                   render_template, stop_process, cgi_env)
+
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+BIN = os.environ.get("XSLTPRESS_BIN", os.path.join(BUILD, "xsltpress"))
+BIN = BIN if os.path.isabs(BIN) else os.path.join(ROOT, BIN)
+CONF = os.path.join(ROOT, "conf", "xsltpress.conf")
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "20 2000 100000").split()]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNS = int(os.environ.get("BENCH_CONNS", "8"))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
+KEEPALIVE = int(os.environ.get("BENCH_KEEPALIVE", "8"))
+PHP_CHILDREN = int(os.environ.get("BENCH_PHP_CHILDREN", "4"))
+CG_MAX = int(os.environ.get("BENCH_CALLGRIND_MAX", "5000"))
+CG_REQS = int(os.environ.get("BENCH_CALLGRIND_REQS", "10"))
+RENDER_MAX = int(os.environ.get("BENCH_RENDER_MAX", "5000"))
+SKIP = set(os.environ.get("BENCH_SKIP", "").split())
+BASE_URL = "http://bench.example"   # the same canonical origin everywhere
+PER_PAGE = 10
+STACK_NAMES = {
+    "a": "static nginx",
+    "b": "xsltpress cache",
+    "c": "xsltpress cache=off",
+    "d": "php-fpm+xslt",
+    "e": "xsltpress cache+keepalive",
+}
+
+PROCS = []          # every Popen we started, stopped by pid at exit
+PROBLEMS = []       # engine problems seen: printed at the end
+
+
+def log(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def problem(msg):
+    PROBLEMS.append(msg)
+    log("PROBLEM: " + msg)
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=20):
+    if proc is None:
+        return None
+    rc = stop_process(proc, timeout=timeout, sig=sig)
+    if proc in PROCS:
+        PROCS.remove(proc)
+    return rc
+
+
+def stop_all():
+    for p in list(reversed(PROCS)):
+        stop(p)
+
+
+def on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# -- machine ------------------------------------------------------------------
+
+def machine_description():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = "%.1f GiB" % (kb / 1048576)
+    except (OSError, ValueError):
+        pass
+    load = open("/proc/loadavg").read().split()[:3]
+    vers = []
+    for cmd in (["nginx", "-v"], ["php", "-v"], ["wrk", "-v"]):
+        try:
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 timeout=10).stdout.decode(errors="replace")
+            vers.append(out.splitlines()[0].strip())
+        except (OSError, subprocess.TimeoutExpired, IndexError):
+            pass
+    return ["machine: nproc %d, CPU %s, memory %s, load average %s"
+            % (os.cpu_count(), cpu, mem, " ".join(load)),
+            "tools: " + "; ".join(vers),
+            "settings: sizes %s, %d s per measurement, wrk -t%d -c%d, keepalive %d, "
+            "php-fpm children %d" % (" ".join(map(str, SIZES)), SECONDS, WRK_THREADS,
+                                     CONNS, KEEPALIVE, PHP_CHILDREN)]
+
+
+# -- corpus -------------------------------------------------------------------
+
+def corpus(n):
+    """build/bench/corpus-N, generated once (a stamp records the generator)."""
+    d = os.path.join(BUILD, "bench", "corpus-%d" % n)
+    gen = os.path.join(HERE, "gen-corpus.py")
+    stamp_want = "%d %d" % (n, os.stat(gen).st_mtime_ns)
+    stamp = os.path.join(BUILD, "bench", "corpus-%d.stamp" % n)
+    try:
+        if open(stamp).read() == stamp_want and os.path.isdir(d):
+            return d
+    except OSError:
+        pass
+    t = time.monotonic()
+    subprocess.run([sys.executable, gen, str(n), d], check=True)
+    log("generated %d articles in %.1f s" % (n, time.monotonic() - t))
+    with open(stamp, "w") as f:
+        f.write(stamp_want)
+    return d
+
+
+def article_slug(corpus_dir, i):
+    hits = glob.glob(os.path.join(corpus_dir, "*-%d.xml" % i))
+    if not hits:
+        raise SystemExit("bench: no article number %d in %s" % (i, corpus_dir))
+    return os.path.basename(hits[0])[:-4]
+
+
+# -- processes ----------------------------------------------------------------
+
+def wait_port(port, proc, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def nginx_common(d):
+    return """worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log %(d)s/access.log;
+    client_body_temp_path %(d)s/client_body_temp;
+    proxy_temp_path       %(d)s/proxy_temp;
+    fastcgi_temp_path     %(d)s/fastcgi_temp;
+    uwsgi_temp_path       %(d)s/uwsgi_temp;
+    scgi_temp_path        %(d)s/scgi_temp;
+    default_type application/octet-stream;
+    types { text/html html; text/css css; image/svg+xml svg; }
+    server_tokens off;
+    sendfile on;
+""" % {"d": d}
+
+
+def start_nginx(d, conf_text, port):
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(conf_text)
+    g = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    out = open(os.path.join(d, "nginx.out"), "wb")
+    p = subprocess.Popen([find_nginx(), "-p", d, "-e", os.path.join(d, "error.log"),
+                          "-c", conf, "-g", g], cwd=d, stdin=subprocess.DEVNULL,
+                         stdout=out, stderr=subprocess.STDOUT)
+    PROCS.append(p)
+    if not wait_port(port, p):
+        raise SystemExit("bench: nginx did not start on %d:\n%s"
+                         % (port, open(os.path.join(d, "nginx.out")).read()))
+    return p
+
+
+def engine_env(articles, extra=None):
+    env = dict(os.environ)
+    env.pop("GATEWAY_INTERFACE", None)
+    env["XSLTPRESS_ARTICLES_DIR"] = articles
+    env["XSLTPRESS_BASE_URL"] = BASE_URL
+    env.update(extra or {})
+    return env
+
+
+def start_engine(d, sock, articles, extra=None, prefix=None):
+    logf = open(os.path.join(d, "xsltpress.log"), "ab")
+    cmd = (prefix or []) + [BIN, "-c", CONF, "-s", "unix:" + sock]
+    p = subprocess.Popen(cmd, cwd=ROOT, env=engine_env(articles, extra),
+                         stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+    PROCS.append(p)
+    return p
+
+
+def get(url, path, timeout=600):
+    try:
+        return http_request("GET", url + path, timeout=timeout)
+    except OSError:
+        return None
+
+
+def wait_first_page(url, proc, timeout=900):
+    """Seconds until GET / through nginx answers 200 (engine starting)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            return None
+        r = get(url, "/", timeout=timeout)
+        if r is not None and r.status == 200:
+            return time.monotonic() - t0
+        time.sleep(0.01)
+    return None
+
+
+def vmrss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def drop_caches():
+    try:
+        subprocess.run(["sync"], check=False)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+        return True
+    except OSError:
+        return False
+
+
+# -- wrk ----------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+
+
+def parse_latency(s):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", s)
+    return float(m.group(1)) * UNITS[m.group(2)] if m else None
+
+
+def wrk(url, seconds=None, conns=None, timeout=None):
+    seconds = seconds or SECONDS
+    conns = conns or CONNS
+    cmd = ["wrk", "-t%d" % min(WRK_THREADS, conns), "-c%d" % conns, "-d%ds" % seconds,
+           "--latency", "--timeout", "%ds" % (timeout or max(10, 2 * seconds)), url]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=seconds + 660).stdout.decode(errors="replace")
+    res = {"rps": None, "p50": None, "p99": None, "requests": 0, "non2xx": 0,
+           "errors": 0, "raw": out}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    for pct, key in (("50%", "p50"), ("99%", "p99")):
+        m = re.search(r"^\s+%s\s+(\S+)" % re.escape(pct), out, re.M)
+        if m:
+            res[key] = parse_latency(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if m:
+        res["non2xx"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] = sum(int(x) for x in m.groups())
+    if res["requests"] == 0:
+        res["p50"] = res["p99"] = None
+    return res
+
+
+def wait_php_idle(url, timeout=600):
+    """php-fpm keeps working on requests wrk gave up on: wait them out so
+    that they do not steal CPU from the next measurement."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        r = get(url, "/fpm-status", timeout=30)
+        if r is not None and r.status == 200:
+            m = re.search(r"active processes:\s+(\d+)", r.text)
+            if m and int(m.group(1)) <= 1:
+                return
+        time.sleep(0.2)
+
+
+# -- callgrind ----------------------------------------------------------------
+
+def cg_totals(path):
+    """Total Ir of one callgrind dump file."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    return None
+
+
+def callgrind(n, articles, tmp, slug):
+    """Instructions per request inside route_respond (the whole answer: route,
+    fingerprint, cache lookup, document, transform, serialisation), for a
+    cached and an uncached listing and article page.  The engine runs under
+    callgrind with --toggle-collect=route_respond and --dump-after=
+    route_respond, so each request is one dump; cgi-fcgi sends the requests.
+    Deterministic: the same binary and corpus give the same counts."""
+    if not shutil.which("valgrind") or not shutil.which("cgi-fcgi"):
+        return {"note": "valgrind or cgi-fcgi missing"}
+    pages = [("listing /", "/"), ("article", "/articles/%s/" % slug)]
+    runs = {}
+    procs = {}
+    for mode, extra in (("cached", {}), ("uncached", {"XSLTPRESS_CACHE": "off"})):
+        d = os.path.join(tmp, "cg-" + mode)
+        os.makedirs(d)
+        sock = os.path.join(d, "cg.sock")
+        extra = dict(extra, XSLTPRESS_WATCH="off", XSLTPRESS_THREADS="1")
+        prefix = ["valgrind", "--tool=callgrind", "--toggle-collect=route_respond",
+                  "--dump-after=route_respond", "--callgrind-out-file=%s/cg.out" % d]
+        procs[mode] = (start_engine(d, sock, articles, extra, prefix), d, sock)
+    for mode, (p, d, sock) in procs.items():
+        deadline = time.monotonic() + 3600
+        while not os.path.exists(sock) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.2)
+        if p.poll() is not None or not os.path.exists(sock):
+            runs[mode] = None
+            problem("%d articles: engine under callgrind did not listen" % n)
+            continue
+        seq = []
+        for label, path in pages:
+            for k in range(1 + CG_REQS):
+                env = cgi_env("GET", path, {"PATH": os.environ.get("PATH", "")})
+                r = subprocess.run(["cgi-fcgi", "-bind", "-connect", sock], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+                st = parse_cgi_output(r.stdout).status if r.returncode == 0 else None
+                if st != 200:
+                    problem("%d articles: callgrind %s request %s answered %s"
+                            % (n, mode, path, st))
+                seq.append((label, k))
+        stop(p, timeout=120)
+        dumps = sorted(glob.glob(os.path.join(d, "cg.out.*")),
+                       key=lambda s: int(s.rsplit(".", 1)[1]) if s.rsplit(".", 1)[1].isdigit() else -1)
+        dumps = [x for x in dumps if x.rsplit(".", 1)[1].isdigit()]
+        if len(dumps) < len(seq):
+            problem("%d articles: callgrind %s wrote %d dumps for %d requests"
+                    % (n, mode, len(dumps), len(seq)))
+            runs[mode] = None
+            continue
+        # dumps are numbered from 1 in request order; a trailing one may come
+        # from the shutdown
+        irs = [cg_totals(x) for x in dumps[:len(seq)]]
+        res = {}
+        for label, _ in pages:
+            vals = [ir for (lab, k), ir in zip(seq, irs) if lab == label]
+            res[label] = {"first": vals[0], "per_request": sum(vals[1:]) / CG_REQS}
+        runs[mode] = res
+    return runs
+
+
+# -- the run ------------------------------------------------------------------
+
+def fmt_ms(v):
+    if v is None:
+        return "-"
+    if v >= 1000:
+        return "%.2fs" % (v / 1000)
+    if v >= 10:
+        return "%.1fms" % v
+    return "%.2fms" % v
+
+
+def fmt_ratio(v, base):
+    if v is None or base in (None, 0):
+        return "-"
+    return "%.2f" % (v / base)
+
+
+def bench_size(n, out):
+    src = corpus(n)
+    tmp = tempfile.mkdtemp(prefix="run-%d." % n, dir=os.path.join(BUILD, "bench"))
+    # a private copy of the corpus made of hard links: the change test
+    # replaces one file in it (rename), never the cached corpus
+    articles = os.path.join(tmp, "articles")
+    subprocess.run(["cp", "-al", src, articles], check=True)
+    result = {"size": n, "pages": {}, "start": {}, "rss_kb": {}, "search": {},
+              "change": {}, "callgrind": None}
+    pages_total = max(1, math.ceil(n / PER_PAGE))
+    deep = min(5000, pages_total)
+    slug = article_slug(articles, n // 2)
+    pages = [("listing 1", "/"),
+             ("listing %d" % deep, "/page/%d/" % deep if deep > 1 else "/"),
+             ("article", "/articles/%s/" % slug)]
+    stacks = {}
+    try:
+        # -- b: the engine with its cache; cold start, then warm start ------
+        d = os.path.join(tmp, "b")
+        os.makedirs(d)
+        port = free_port()
+        sock = os.path.join(d, "xsltpress.sock")
+        ng = start_nginx(d, render_template(port, d, sock), port)
+        url = "http://127.0.0.1:%d" % port
+        dropped = drop_caches()
+        eng = start_engine(d, sock, articles)
+        cold = wait_first_page(url, eng)
+        if cold is None:
+            problem("%d articles: engine did not serve / after start:\n%s"
+                    % (n, open(os.path.join(d, "xsltpress.log")).read()[-2000:]))
+            raise SystemExit(1)
+        result["start"]["cold"] = cold
+        result["start"]["cold_note"] = "page cache dropped" if dropped else "page cache not dropped"
+        stop(eng)
+        eng = start_engine(d, sock, articles)
+        result["start"]["warm"] = wait_first_page(url, eng)
+        log("%d: start to first page: cold %.2f s, warm %.2f s"
+            % (n, cold, result["start"]["warm"] or -1))
+        stacks["b"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+
+        # -- a: static files ------------------------------------------------
+        if "a" not in SKIP:
+            d = os.path.join(tmp, "a")
+            www = os.path.join(d, "www")
+            os.makedirs(www)
+            extra_pages = ["/page/2/" if pages_total > 1 else "/", "/style.css",
+                           "/articles/%s/" % article_slug(articles, 0),
+                           "/articles/%s/" % article_slug(articles, n - 1)]
+            t = time.monotonic()
+            for _, path in pages + [(None, p) for p in extra_pages]:
+                if n <= RENDER_MAX:
+                    r = subprocess.run([BIN, "-c", CONF, "render", path], cwd=ROOT,
+                                       env=engine_env(articles), stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, timeout=1800)
+                    resp = parse_cgi_output(r.stdout) if r.returncode == 0 else None
+                else:
+                    resp = get(stacks["b"]["url"], path)
+                if resp is None or resp.status != 200:
+                    problem("%d articles: rendering %s for the static site failed (%s)"
+                            % (n, path, resp and resp.status))
+                    continue
+                f = os.path.join(www, path.strip("/"), "index.html") if path.endswith("/") \
+                    else os.path.join(www, path.strip("/"))
+                os.makedirs(os.path.dirname(f), exist_ok=True)
+                with open(f, "wb") as fh:
+                    fh.write(resp.body)
+            result["static_render_s"] = time.monotonic() - t
+            result["static_how"] = "render" if n <= RENDER_MAX else "fetched from engine b"
+            port = free_port()
+            conf = nginx_common(d) + """    server {
+        listen 127.0.0.1:%d;
+        server_name localhost;
+        root %s;
+        location / { try_files $uri $uri/index.html =404; }
+    }
+}
+""" % (port, www)
+            ng = start_nginx(d, conf, port)
+            stacks["a"] = {"url": "http://127.0.0.1:%d" % port, "nginx": ng, "dir": d}
+
+        # -- c: cache off -----------------------------------------------------
+        if "c" not in SKIP:
+            d = os.path.join(tmp, "c")
+            os.makedirs(d)
+            port = free_port()
+            sock = os.path.join(d, "xsltpress.sock")
+            ng = start_nginx(d, render_template(port, d, sock), port)
+            url = "http://127.0.0.1:%d" % port
+            eng = start_engine(d, sock, articles, {"XSLTPRESS_CACHE": "off"})
+            result["start"]["c_warm"] = wait_first_page(url, eng)
+            stacks["c"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+
+        # -- e: cache + upstream keepalive ------------------------------------
+        if "e" not in SKIP and KEEPALIVE > 0:
+            d = os.path.join(tmp, "e")
+            os.makedirs(d)
+            port = free_port()
+            sock = os.path.join(d, "xsltpress.sock")
+            text = render_template(port, d, sock)
+            up = "server unix:%s;" % sock
+            text2 = text.replace(up, up + "\n        keepalive %d;" % KEEPALIVE, 1)
+            text2 = text2.replace("fastcgi_pass xsltpress;",
+                                  "fastcgi_pass xsltpress;\n            fastcgi_keep_conn on;", 1)
+            if text2.count("keepalive %d;" % KEEPALIVE) != 1 or "fastcgi_keep_conn on;" not in text2:
+                raise SystemExit("bench: cannot add keepalive to conf/nginx-dev.conf.in")
+            ng = start_nginx(d, text2, port)
+            url = "http://127.0.0.1:%d" % port
+            eng = start_engine(d, sock, articles, {"XSLTPRESS_THREADS": str(KEEPALIVE + 4)})
+            result["start"]["e_warm"] = wait_first_page(url, eng)
+            stacks["e"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+
+        # -- d: php-fpm --------------------------------------------------------
+        if "d" not in SKIP:
+            fpm = shutil.which("php-fpm") or (sorted(glob.glob("/usr/sbin/php-fpm*")) or [None])[-1]
+            if fpm is None:
+                problem("php-fpm not installed: stack d skipped")
+            else:
+                d = os.path.join(tmp, "d")
+                os.makedirs(d)
+                port = free_port()
+                tpl = open(os.path.join(HERE, "peers", "php", "php-fpm.conf.in")).read()
+                for k, v in (("@DIR@", d), ("@ROOT@", ROOT), ("@ARTICLES@", articles),
+                             ("@BASE_URL@", BASE_URL), ("@CHILDREN@", str(PHP_CHILDREN))):
+                    tpl = tpl.replace(k, v)
+                with open(os.path.join(d, "php-fpm.conf"), "w") as f:
+                    f.write(tpl)
+                cmd = [fpm, "-F", "-y", os.path.join(d, "php-fpm.conf"), "-p", d]
+                if os.geteuid() == 0:
+                    cmd.insert(1, "-R")
+                fp = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL,
+                                      stdout=open(os.path.join(d, "php-fpm.out"), "wb"),
+                                      stderr=subprocess.STDOUT)
+                PROCS.append(fp)
+                fsock = os.path.join(d, "php-fpm.sock")
+                for _ in range(200):
+                    if os.path.exists(fsock) or fp.poll() is not None:
+                        break
+                    time.sleep(0.05)
+                conf = nginx_common(d) + """    server {
+        listen 127.0.0.1:%(port)d;
+        server_name localhost;
+        location = /fpm-status {
+            fastcgi_pass unix:%(sock)s;
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME /fpm-status;
+            fastcgi_param SCRIPT_NAME /fpm-status;
+        }
+        location / {
+            fastcgi_pass unix:%(sock)s;
+            fastcgi_read_timeout 900s;
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME %(script)s;
+            fastcgi_param SCRIPT_NAME /index.php;
+        }
+    }
+}
+""" % {"port": port, "sock": fsock, "script": os.path.join(HERE, "peers", "php", "index.php")}
+                ng = start_nginx(d, conf, port)
+                stacks["d"] = {"url": "http://127.0.0.1:%d" % port, "nginx": ng, "dir": d,
+                               "fpm": fp}
+
+        # -- throughput, interleaved --------------------------------------------
+        order = [s for s in "abcde" if s in stacks]
+        for label, path in pages:
+            result["pages"][label] = {"path": path}
+            for s in order:
+                st = stacks[s]
+                t = time.monotonic()
+                first = get(st["url"], path)
+                first_ms = (time.monotonic() - t) * 1000
+                if first is None or first.status != 200:
+                    problem("%d articles: %s %s answered %s before the run"
+                            % (n, STACK_NAMES[s], path, first and first.status))
+                timeout = conns = None
+                if s == "d":
+                    # a request may take longer than the whole measurement
+                    timeout = max(60, int(first_ms / 1000 * 4) + 10)
+                    # seconds per request: one connection, else the requests
+                    # wrk leaves queued would run for minutes after it
+                    if first_ms > 1000:
+                        conns = 1
+                r = wrk(st["url"] + path, timeout=timeout, conns=conns)
+                r["conns"] = conns or CONNS
+                r["first_ms"] = first_ms
+                r["bytes"] = len(first.body) if first is not None else None
+                if s == "d":
+                    wait_php_idle(st["url"])
+                if r["non2xx"] or r["errors"]:
+                    problem("%d articles: %s %s: %d non-2xx/3xx responses, %d socket errors"
+                            % (n, STACK_NAMES[s], path, r["non2xx"], r["errors"]))
+                del r["raw"]
+                result["pages"][label][s] = r
+                log("%d %-11s %-26s %8s req/s  p50 %-8s p99 %-8s"
+                    % (n, label, STACK_NAMES[s], "%.1f" % r["rps"] if r["rps"] is not None else "-",
+                       fmt_ms(r["p50"]), fmt_ms(r["p99"])))
+            if "a" in stacks and "b" in stacks:
+                # bodies: the static page is the engine's page
+                fa = get(stacks["a"]["url"], path)
+                fb = get(stacks["b"]["url"], path)
+                if fa is not None and fb is not None and fa.body != fb.body:
+                    problem("%d articles: static %s differs from the engine's" % (n, path))
+
+        # -- memory -------------------------------------------------------------
+        for s in ("b", "c", "e"):
+            if s in stacks:
+                result["rss_kb"][s] = vmrss_kb(stacks[s]["engine"].pid)
+        # the other servers go before the latency tests
+        for s in ("a", "c", "d", "e"):
+            if s in stacks:
+                for key in ("nginx", "engine", "fpm"):
+                    if key in stacks[s]:
+                        rc = stop(stacks[s][key], sig=signal.SIGQUIT if key == "nginx" else signal.SIGTERM)
+                        if key == "engine" and rc not in (0, None):
+                            problem("%d articles: engine %s exited with %s on SIGTERM"
+                                    % (n, STACK_NAMES[s], rc))
+                stacks[s]["stopped"] = True
+
+        # -- search latency (not cached: every query is computed) ---------------
+        b = stacks["b"]
+        topic = article_slug(articles, 0).split("-")[0]
+        # a word in nearly every article, a topic (a few %), a rare word
+        for q in ("latency", topic, "zyzzyva"):
+            path = "/search/?q=" + q.replace(" ", "+")
+            first = get(b["url"], path)
+            count = None
+            if first is not None:
+                m = re.search(r"(\d+) results? for", first.text)
+                count = int(m.group(1)) if m else (0 if "No articles match" in first.text else None)
+            r = wrk(b["url"] + path, seconds=max(2, min(SECONDS, 5)), conns=1)
+            del r["raw"]
+            r["results"] = count
+            if first is None or first.status != 200:
+                problem("%d articles: search %s answered %s" % (n, q, first and first.status))
+            result["search"][q] = r
+            log("%d search %-20s %s results: p50 %s p99 %s" % (n, q, count, fmt_ms(r["p50"]), fmt_ms(r["p99"])))
+
+        # -- a file change through nginx ---------------------------------------
+        slug1 = article_slug(articles, 1)
+        f = os.path.join(articles, slug1 + ".xml")
+        orig = open(f, encoding="utf-8").read()
+        for round_ in (1, 2):
+            title = "Changed title %d %d" % (round_, int(time.time() * 1000) % 1000000)
+            new = re.sub(r"<title>.*?</title>", "<title>%s</title>" % title, orig, count=1)
+            tmpf = f + ".tmp"   # not an article name: ignored by the engine
+            with open(tmpf, "w", encoding="utf-8") as fh:
+                fh.write(new)
+            t0 = time.monotonic()
+            os.replace(tmpf, f)
+            seen = {}
+            while time.monotonic() - t0 < 600 and len(seen) < 2:
+                for what, path in (("article", "/articles/%s/" % slug1), ("listing", "/")):
+                    if what in seen:
+                        continue
+                    r = get(b["url"], path)
+                    if r is not None and r.status == 200 and title in r.text:
+                        seen[what] = time.monotonic() - t0
+                time.sleep(0.005)
+            result["change"]["round%d" % round_] = seen
+            if len(seen) < 2:
+                problem("%d articles: a title change was not served within 600 s" % n)
+            log("%d change -> served: %s" % (n, ", ".join("%s %.3f s" % kv for kv in seen.items())))
+        with open(f + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write(orig)
+        os.replace(f + ".tmp", f)
+        result["rss_kb"]["b_end"] = vmrss_kb(b["engine"].pid)
+        stop(b["nginx"], sig=signal.SIGQUIT)
+        rc = stop(b["engine"])
+        if rc not in (0, None):
+            problem("%d articles: engine b exited with %s on SIGTERM" % (n, rc))
+        for s, st in stacks.items():
+            if "engine" in st:
+                lg = open(os.path.join(st["dir"], "xsltpress.log"), errors="replace").read()
+                bad = [l for l in lg.splitlines() if re.search(r"error|crit|fatal|assert", l, re.I)]
+                if bad:
+                    problem("%d articles: engine %s logged %d error lines, e.g. %s"
+                            % (n, STACK_NAMES[s], len(bad), bad[0][:300]))
+            ep = os.path.join(st["dir"], "error.log")
+            if os.path.exists(ep):
+                errs = [l for l in open(ep, errors="replace").read().splitlines()
+                        if re.search(r"\[(error|crit|alert|emerg)\]", l)
+                        # 502s while the engine was starting (no socket yet)
+                        and not re.search(r"connect\(\) to unix:\S+ failed", l)]
+                if errs:
+                    problem("%d articles: nginx %s logged %d errors, e.g. %s"
+                            % (n, STACK_NAMES[s], len(errs), errs[0][:300]))
+
+        # -- callgrind ----------------------------------------------------------
+        if n <= CG_MAX:
+            t = time.monotonic()
+            result["callgrind"] = callgrind(n, articles, tmp, slug)
+            log("%d callgrind done in %.0f s" % (n, time.monotonic() - t))
+        else:
+            result["callgrind"] = {"note": "skipped above BENCH_CALLGRIND_MAX=%d "
+                                   "(start-up under callgrind would take too long)" % CG_MAX}
+    finally:
+        stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+    report_size(result, out)
+    return result
+
+
+def report_size(res, out):
+    n = res["size"]
+    w = out.write
+    w("\n== %s articles ==\n" % format(n, ","))
+    w("%-12s %-26s %9s %9s %9s %8s %8s %8s %7s\n"
+      % ("page", "server", "req/s", "p50", "p99", "rps/a", "p50/a", "p99/a", "non2xx"))
+    for label, pr in res["pages"].items():
+        a = pr.get("a", {})
+        for s in "abcde":
+            if s not in pr:
+                continue
+            r = pr[s]
+            w("%-12s %-26s %9s %9s %9s %8s %8s %8s %7s\n"
+              % (label, s + " " + STACK_NAMES[s] + ("" if r.get("conns", CONNS) == CONNS else " -c%d" % r["conns"]),
+                 "%.1f" % r["rps"] if r["rps"] is not None else "-",
+                 fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+                 fmt_ratio(r["rps"], a.get("rps")), fmt_ratio(r["p50"], a.get("p50")),
+                 fmt_ratio(r["p99"], a.get("p99")), r["non2xx"] + r["errors"]))
+        w("\n")
+    st = res["start"]
+    w("start to first page (s): cold %s (%s), warm %s; cache=off engine %s; keepalive engine %s\n"
+      % (fmt_s(st.get("cold")), st.get("cold_note", ""), fmt_s(st.get("warm")),
+         fmt_s(st.get("c_warm")), fmt_s(st.get("e_warm"))))
+    if "static_render_s" in res:
+        w("static pages for (a): %s, %.1f s\n" % (res["static_how"], res["static_render_s"]))
+    w("VmRSS after the run: %s\n" % ", ".join(
+        "%s %.1f MiB" % (STACK_NAMES.get(k, k.replace("b_end", "xsltpress cache, after change test")),
+                         v / 1024) for k, v in res["rss_kb"].items() if v))
+    for rnd, seen in res["change"].items():
+        w("title change -> served through nginx (%s): %s\n" % (rnd, ", ".join(
+            "%s %.3f s" % (k, v) for k, v in seen.items()) or "never"))
+    for q, r in res["search"].items():
+        w("search %-22s %6s results  p50 %-9s p99 %-9s %s req/s (1 connection, uncached)\n"
+          % ('"%s"' % q, r.get("results"), fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+             "%.1f" % r["rps"] if r["rps"] is not None else "-"))
+    cg = res["callgrind"]
+    if cg and "note" not in cg:
+        for mode, pages in cg.items():
+            if not pages:
+                w("callgrind %s: failed\n" % mode)
+                continue
+            for label, v in pages.items():
+                w("callgrind Ir/request %-8s %-10s %12s  (first request %s)\n"
+                  % (mode, label, format(int(v["per_request"]), ","), format(v["first"], ",")))
+    elif cg:
+        w("callgrind: %s\n" % cg["note"])
+    out.flush()
+
+
+def fmt_s(v):
+    return "-" if v is None else "%.2f" % v
+
+
+class Tee:
+    def __init__(self, *files):
+        self.files = files
+
+    def write(self, s):
+        for f in self.files:
+            f.write(s)
+
+    def flush(self):
+        for f in self.files:
+            f.flush()
+
+
+def main():
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, on_signal)
+    if not os.access(BIN, os.X_OK):
+        raise SystemExit("bench: %s is not built" % BIN)
+    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    txt = open(os.path.join(BUILD, "bench", "results-%s.txt" % stamp), "w")
+    out = Tee(sys.stdout, txt)
+    for line in machine_description():
+        out.write(line + "\n")
+    out.write("stacks: " + "; ".join("%s = %s" % kv for kv in STACK_NAMES.items()
+                                     if kv[0] not in SKIP) + "\n")
+    out.write("ratios (rps/a, p50/a, p99/a) are to the static nginx (a) of the same run\n")
+    out.flush()
+    t0 = time.monotonic()
+    results = []
+    try:
+        for n in SIZES:
+            results.append(bench_size(n, out))
+    finally:
+        stop_all()
+        out.write("\nengine problems seen: %s\n" % ("none" if not PROBLEMS else ""))
+        for p in PROBLEMS:
+            out.write("  - %s\n" % p)
+        out.write("total bench time %.0f s\n" % (time.monotonic() - t0))
+        with open(os.path.join(BUILD, "bench", "results-%s.json" % stamp), "w") as f:
+            json.dump({"machine": machine_description(), "results": results,
+                       "problems": PROBLEMS}, f, indent=1, default=str)
+        out.write("results: %s\n" % txt.name)
+        txt.close()
+    return 1 if any("did not" in p or "exited" in p for p in PROBLEMS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
