@@ -227,6 +227,11 @@ def engine_env(articles, extra=None):
     env.pop("GATEWAY_INTERFACE", None)
     env["XSLTPRESS_ARTICLES_DIR"] = articles
     env["XSLTPRESS_BASE_URL"] = BASE_URL
+    # The metadata cache, kept between runs next to the corpus: a large
+    # site is run with one (only metadata stays in memory), and "warm"
+    # start means this cache is filled.
+    env["XSLTPRESS_CACHE_DIR"] = os.path.join(
+        BUILD, "bench", "metacache-" + os.path.basename(articles.rstrip("/")))
     env.update(extra or {})
     return env
 

@@ -660,6 +660,15 @@ file_stamp_from_stat(struct file_stamp *out, const struct stat *st)
 }
 
 bool
+article_has_tag(const struct article *a, const char *tag)
+{
+	for (size_t i = 0; i < a->ntags; i++)
+		if (strcmp(a->tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+bool
 article_visible(const struct article *a, time_t now)
 {
 	return !a->draft && a->published.instant <= now;

@@ -140,15 +140,6 @@ is_gone(const struct article *a, struct article *const *gone, size_t ngone)
 	return false;
 }
 
-static bool
-has_tag(const struct article *a, const char *tag)
-{
-	for (size_t i = 0; i < a->ntags; i++)
-		if (strcmp(a->tags[i], tag) == 0)
-			return true;
-	return false;
-}
-
 /* Rebuilds the list of TAG in IDX from OLD's list, less GONE, plus the
  * ADDED articles (sorted) that carry it; other tags keep sharing OLD's. */
 static bool
@@ -169,7 +160,7 @@ retag(struct index *idx, const struct index *old, const char *tag,
 		struct article *a = prev && i < prev->count ? prev->items[i] : NULL;
 		struct article *b = NULL;
 
-		while (j < nadded && !has_tag(added[j], tag))
+		while (j < nadded && !article_has_tag(added[j], tag))
 			j++;
 		b = j < nadded ? added[j] : NULL;
 		if (a == NULL && b == NULL)

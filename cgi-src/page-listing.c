@@ -69,15 +69,6 @@ selection_release(struct selection *sel)
 	memset(sel, 0, sizeof(*sel));
 }
 
-static bool
-has_tag(const struct article *a, const char *tag)
-{
-	for (size_t i = 0; i < a->ntags; i++)
-		if (strcmp(a->tags[i], tag) == 0)
-			return true;
-	return false;
-}
-
 struct filter {
 	enum listing_kind kind;
 	const char *tag;
@@ -91,7 +82,7 @@ keep(const struct article *a, const struct filter *f)
 {
 	switch (f->kind) {
 	case LIST_TAG:
-		return has_tag(a, f->tag);
+		return article_has_tag(a, f->tag);
 	case LIST_YEAR:
 		return a->published.year == f->year;
 	case LIST_MONTH:

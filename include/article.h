@@ -107,6 +107,9 @@ bool file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
 /* Fills OUT from ST, the stat of a file. */
 void file_stamp_from_stat(struct file_stamp *out, const struct stat *st);
 
+/* True when A carries TAG. */
+bool article_has_tag(const struct article *a, const char *tag);
+
 /* True when A may be listed and served at time NOW. */
 bool article_visible(const struct article *a, time_t now);
 
