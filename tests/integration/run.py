@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 import traceback
@@ -571,6 +572,34 @@ class Suite:
         ensure(c.body == n.body, "CGI %s body (%d bytes) differs from nginx's (%d bytes)%s"
                % (path, len(c.body), len(n.body), first_diff(c.body, n.body)))
 
+    def check_cgi_metacache_same(self, paths):
+        """CGI with the on-disk metadata cache (cold, then warm) answers
+        byte for byte what CGI without it answers."""
+        cache = tempfile.mkdtemp(prefix="xsltpress-metacache.")
+        try:
+            for round_name in ("cold cache", "warm cache"):
+                for path in paths:
+                    plain = stk.run_cgi(self.st, "GET", path)
+                    env = stk.cgi_env("GET", path, dict(self.st.engine_env(),
+                                                       XSLTPRESS_CACHE_DIR=cache))
+                    p = subprocess.run(self.st.engine_cmd(), cwd=stk.ROOT, env=env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, timeout=30)
+                    ensure(p.returncode == 0, "CGI with cache_dir exited %d: %s"
+                           % (p.returncode, p.stderr.decode("utf-8", "replace")[-300:]))
+                    c = stk.parse_cgi_output(p.stdout)
+                    ensure(c.status == plain.status and c.body == plain.body,
+                           "%s, %s: status %s vs %s, body %d vs %d bytes%s"
+                           % (round_name, path, c.status, plain.status, len(c.body),
+                              len(plain.body), first_diff(c.body, plain.body)))
+                    ensure(c.header("ETag") == plain.header("ETag"),
+                           "%s, %s: ETag %r vs %r" % (round_name, path,
+                                                     c.header("ETag"), plain.header("ETag")))
+            ensure(os.path.exists(os.path.join(cache, "metadata")),
+                   "no metadata file was written in cache_dir")
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
     def check_cgi_raw_format(self):
         env = stk.cgi_env("GET", "/", self.st.engine_env())
         p = subprocess.run(self.st.engine_cmd(), cwd=stk.ROOT, env=env, stdout=subprocess.PIPE,
@@ -713,6 +742,8 @@ class Suite:
         cgi_paths += sorted(cards)[:2]
         for path in cgi_paths:
             R.check("CGI %s same as nginx" % path, self.check_cgi_same, path)
+        R.check("CGI with and without the metadata cache: identical pages",
+                self.check_cgi_metacache_same, cgi_paths)
         R.check("render /page/2/ same as nginx", self.check_render, "/page/2/")
         R.check("check command on sample articles", self.check_check_cmd)
         R.check("cgi-fcgi / same as nginx", self.check_cgi_fcgi, "/")
