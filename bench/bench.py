@@ -5,11 +5,13 @@ For each corpus size it starts, in a private temporary directory, on
 127.0.0.1 high ports (every process stopped by its pid at the end):
 
   a  nginx serving the pages as static files (bodies from `xsltpress render`)
-  b  xsltpress (render cache on) behind nginx      (conf/nginx-dev.conf.in)
+  b  xsltpress (render cache on) behind nginx      (conf/nginx-dev.conf.in,
+     which keeps connections to the engine: keepalive + fastcgi_keep_conn)
   c  xsltpress with cache = off behind nginx       (conf/nginx-dev.conf.in)
   d  PHP-FPM + XSLTProcessor (bench/peers/php) behind nginx
-  e  as b, plus upstream keepalive (keepalive K; fastcgi_keep_conn on) and
-     XSLTPRESS_THREADS = K + 4 so that kept connections cannot starve it
+  e  as b without upstream keepalive, to show what keeping connections is worth
+  f  as b behind an nginx fastcgi_cache kept one second and revalidated with
+     the engine's ETag: the README's optional micro-cache
 
 and measures with wrk, interleaved (a,b,c,d,e for one page, then the next):
 listing page 1, a deep listing page and an article page.  Then per corpus:
@@ -20,7 +22,7 @@ Environment (all optional):
   BENCH_SIZES        corpus sizes, default "20 2000 100000"
   BENCH_SECONDS      seconds per wrk measurement, default 10
   BENCH_CONNS        wrk connections, default 8;  BENCH_WRK_THREADS default 1
-  BENCH_KEEPALIVE    upstream keepalive for stack e, default 8 (0: no stack e)
+  BENCH_KEEPALIVE    0 leaves out stack e (no keepalive); default 8
   BENCH_PHP_CHILDREN php-fpm workers, default 4
   BENCH_CALLGRIND_MAX   largest corpus measured under callgrind, default 5000
   BENCH_CALLGRIND_REQS  requests per callgrind figure, default 10
@@ -72,7 +74,8 @@ STACK_NAMES = {
     "b": "xsltpress cache",
     "c": "xsltpress cache=off",
     "d": "php-fpm+xslt",
-    "e": "xsltpress cache+keepalive",
+    "e": "xsltpress cache, no keepalive",
+    "f": "nginx 1 s micro-cache+xsltpress",
 }
 
 PROCS = []          # every Popen we started, stopped by pid at exit
@@ -519,24 +522,56 @@ def bench_size(n, out):
             result["start"]["c_warm"] = wait_first_page(url, eng)
             stacks["c"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
 
-        # -- e: cache + upstream keepalive ------------------------------------
+        # -- e: cache, without upstream keepalive ------------------------------
+        # The shipped config keeps connections to the engine (b); e shows
+        # what that is worth.
         if "e" not in SKIP and KEEPALIVE > 0:
             d = os.path.join(tmp, "e")
             os.makedirs(d)
             port = free_port()
             sock = os.path.join(d, "xsltpress.sock")
             text = render_template(port, d, sock)
-            up = "server unix:%s;" % sock
-            text2 = text.replace(up, up + "\n        keepalive %d;" % KEEPALIVE, 1)
-            text2 = text2.replace("fastcgi_pass xsltpress;",
-                                  "fastcgi_pass xsltpress;\n            fastcgi_keep_conn on;", 1)
-            if text2.count("keepalive %d;" % KEEPALIVE) != 1 or "fastcgi_keep_conn on;" not in text2:
-                raise SystemExit("bench: cannot add keepalive to conf/nginx-dev.conf.in")
+            text2 = re.sub(r"\n\s*keepalive \d+;", "", text, count=1)
+            text2 = text2.replace("\n            fastcgi_keep_conn on;", "", 1)
+            if "keepalive" in re.sub(r"#.*", "", text2) or "fastcgi_keep_conn" in text2:
+                raise SystemExit("bench: cannot take keepalive out of conf/nginx-dev.conf.in")
             ng = start_nginx(d, text2, port)
             url = "http://127.0.0.1:%d" % port
-            eng = start_engine(d, sock, articles, {"XSLTPRESS_THREADS": str(KEEPALIVE + 4)})
+            eng = start_engine(d, sock, articles)
             result["start"]["e_warm"] = wait_first_page(url, eng)
             stacks["e"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+
+        # -- f: nginx micro-cache in front of the engine ------------------------
+        # What the README's optional fastcgi_cache block does: nginx keeps
+        # each page for one second and revalidates it with the engine's
+        # ETag (a 304 costs no rendering), so an edit shows within a second
+        # while nearly every request is served like a static file.
+        if "f" not in SKIP:
+            d = os.path.join(tmp, "f")
+            os.makedirs(d)
+            port = free_port()
+            sock = os.path.join(d, "xsltpress.sock")
+            text = render_template(port, d, sock)
+            cache_zone = ("    fastcgi_cache_path %s/fcache levels=1:2 keys_zone=xp:10m "
+                          "max_size=256m inactive=1m use_temp_path=off;\n" % d)
+            cache_loc = ("fastcgi_pass xsltpress;\n"
+                         "            fastcgi_cache xp;\n"
+                         "            fastcgi_cache_key $request_method$request_uri;\n"
+                         "            fastcgi_cache_valid 200 301 404 1s;\n"
+                         "            fastcgi_ignore_headers Cache-Control Expires;\n"
+                         "            fastcgi_cache_revalidate on;\n"
+                         "            fastcgi_cache_lock on;\n"
+                         "            fastcgi_cache_use_stale updating error timeout;\n"
+                         "            fastcgi_cache_background_update on;")
+            text2 = text.replace("    upstream xsltpress {", cache_zone + "    upstream xsltpress {", 1)
+            text2 = text2.replace("fastcgi_pass xsltpress;", cache_loc, 1)
+            if "keys_zone=xp" not in text2 or "fastcgi_cache xp;" not in text2:
+                raise SystemExit("bench: cannot add a cache to conf/nginx-dev.conf.in")
+            ng = start_nginx(d, text2, port)
+            url = "http://127.0.0.1:%d" % port
+            eng = start_engine(d, sock, articles)
+            wait_first_page(url, eng)
+            stacks["f"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
 
         # -- d: php-fpm --------------------------------------------------------
         if "d" not in SKIP:
@@ -589,7 +624,7 @@ def bench_size(n, out):
                                "fpm": fp}
 
         # -- throughput, interleaved --------------------------------------------
-        order = [s for s in "abcde" if s in stacks]
+        order = [s for s in "abcdef" if s in stacks]
         for label, path in pages:
             result["pages"][label] = {"path": path}
             for s in order:
@@ -736,7 +771,7 @@ def report_size(res, out):
       % ("page", "server", "req/s", "p50", "p99", "rps/a", "p50/a", "p99/a", "non2xx"))
     for label, pr in res["pages"].items():
         a = pr.get("a", {})
-        for s in "abcde":
+        for s in "abcdef":
             if s not in pr:
                 continue
             r = pr[s]
@@ -748,7 +783,7 @@ def report_size(res, out):
                  fmt_ratio(r["p99"], a.get("p99")), r["non2xx"] + r["errors"]))
         w("\n")
     st = res["start"]
-    w("start to first page (s): cold %s (%s), warm %s; cache=off engine %s; keepalive engine %s\n"
+    w("start to first page (s): cold %s (%s), warm %s; cache=off engine %s; no-keepalive engine %s\n"
       % (fmt_s(st.get("cold")), st.get("cold_note", ""), fmt_s(st.get("warm")),
          fmt_s(st.get("c_warm")), fmt_s(st.get("e_warm"))))
     if "static_render_s" in res:
