@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,10 @@ struct meta_record {
 	char *name;
 	struct file_stamp stamp;
 	struct article *article;   /* with source_path, not source */
+	/* When the search words were not loaded: where they stand in the
+	 * mapped file, to be written back as they were. */
+	const char *raw_terms;
+	size_t raw_terms_len;
 };
 
 static void
@@ -97,6 +102,10 @@ put_record(struct buf *b, const struct meta_record *r)
 	put_u64(b, a->word_count);
 	put_u64(b, a->content_hash);
 	put_u64(b, (uint64_t)a->loaded_at);
+	if (r->raw_terms != NULL) {
+		buf_append(b, r->raw_terms, r->raw_terms_len);
+		return;
+	}
 	put_terms(b, &a->terms);
 	put_terms(b, &a->title_terms);
 }
@@ -106,6 +115,7 @@ put_record(struct buf *b, const struct meta_record *r)
 struct reader {
 	const char *p, *end;
 	bool bad;
+	bool skip_terms;   /* step over the search words, keep them raw */
 };
 
 static uint64_t
@@ -181,6 +191,10 @@ get_terms(struct reader *r, struct term_set *t)
 		r->bad = true;
 		return;
 	}
+	if (r->skip_terms) {
+		r->p += n * sizeof(uint32_t);
+		return;
+	}
 	if (n > 0 && (t->hashes = malloc((size_t)n * sizeof(uint32_t))) == NULL) {
 		r->bad = true;
 		return;
@@ -247,8 +261,10 @@ get_record(struct reader *r, const struct metacache *mc)
 	a->word_count = (unsigned)get_u64(r);
 	a->content_hash = get_u64(r);
 	a->loaded_at = (time_t)get_u64(r);
+	rec->raw_terms = r->skip_terms ? r->p : NULL;
 	get_terms(r, &a->terms);
 	get_terms(r, &a->title_terms);
+	rec->raw_terms_len = rec->raw_terms ? (size_t)(r->p - rec->raw_terms) : 0;
 	a->stamp = rec->stamp;
 	if (!r->bad && (rec->name == NULL || a->slug == NULL ||
 	    !article_slug_valid(a->slug, strlen(a->slug))))
@@ -269,40 +285,42 @@ get_record(struct reader *r, const struct metacache *mc)
 	return rec;
 }
 
+/* Maps DIR/metadata and reads its records.  The mapping stays while the
+ * cache lives: records read without their search words point into it. */
 static void
 load_file(struct metacache *mc)
 {
-	char path[PATH_MAX], *data = NULL;
+	char path[PATH_MAX];
 	struct reader r;
 	struct stat st;
-	size_t got = 0;
-	ssize_t n;
+	const char *data;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size < META_MAX_FILE &&
-	    (data = malloc((size_t)st.st_size + 1)) != NULL)
-		while (got < (size_t)st.st_size &&
-		    (n = read(fd, data + got, (size_t)st.st_size - got)) > 0)
-			got += (size_t)n;
-	close(fd);
-	if (data == NULL)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size >= META_MAX_FILE ||
+	    (mc->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+	    fd, 0)) == MAP_FAILED) {
+		mc->map = NULL;
+		close(fd);
+		mc->dirty = true;
 		return;
-	r = (struct reader){ data, data + got, false };
-	if (got < sizeof(META_MAGIC) - 1 + 16 ||
+	}
+	close(fd);
+	mc->map_len = (size_t)st.st_size;
+	data = mc->map;
+	r = (struct reader){ data, data + mc->map_len, false, !mc->with_search };
+	if (mc->map_len < sizeof(META_MAGIC) - 1 + 16 ||
 	    memcmp(data, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
 		log_msg(LOG_WARN, "%s: not a metadata cache; rebuilding it", path);
-		free(data);
 		mc->dirty = true;
 		return;
 	}
 	r.p += sizeof(META_MAGIC) - 1;
 	if (get_u64(&r) != META_VERSION || get_u64(&r) != sizeof(struct article)) {
 		log_msg(LOG_INFO, "%s: from another version; rebuilding it", path);
-		free(data);
 		mc->dirty = true;
 		return;
 	}
@@ -315,21 +333,20 @@ load_file(struct metacache *mc)
 		}
 	}
 	if (r.bad) {
-		/* Half a cache is worse than none: drop it all. */
-		log_msg(LOG_WARN, "%s: corrupt; rebuilding it", path);
 		const char *key;
 		void *value;
 
+		/* Half a cache is worse than none: drop it all. */
+		log_msg(LOG_WARN, "%s: corrupt; rebuilding it", path);
 		for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
 			record_free(value);
 		strmap_release(&mc->records);
 		mc->dirty = true;
 	}
-	free(data);
 }
 
 struct metacache *
-metacache_open(const char *dir, const char *articles_dir,
+metacache_open(const char *dir, const char *articles_dir, bool with_search,
     struct xp_error *err)
 {
 	struct metacache *mc = calloc(1, sizeof(*mc));
@@ -351,6 +368,7 @@ metacache_open(const char *dir, const char *articles_dir,
 		metacache_free(mc);
 		return NULL;
 	}
+	mc->with_search = with_search;
 	load_file(mc);
 	return mc;
 }
@@ -366,6 +384,8 @@ metacache_free(struct metacache *mc)
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
 		record_free(value);
 	strmap_release(&mc->records);
+	if (mc->map != NULL)
+		munmap(mc->map, mc->map_len);
 	free(mc->dir);
 	free(mc->articles_dir);
 	free(mc);

@@ -20,16 +20,20 @@
 struct metacache {
 	char *dir;
 	char *articles_dir;      /* where the files the records describe live */
+	bool with_search;        /* load the search words too */
+	void *map;               /* the cache file, mapped; NULL when none */
+	size_t map_len;
 	struct strmap records;   /* file name -> struct meta_record */
 	bool dirty;              /* differs from the file on disk */
 };
 
 /* Reads DIR/metadata (creating DIR if needed) for the articles folder
- * ARTICLES_DIR.  Returns a cache the caller
+ * ARTICLES_DIR.  Without WITH_SEARCH the articles it gives have no search
+ * words (a CGI request that is not a search saves loading them).  Returns a cache the caller
  * frees with metacache_free, possibly empty; NULL only when out of memory
  * or DIR cannot be created (ERR says which). */
 struct metacache *metacache_open(const char *dir, const char *articles_dir,
-    struct xp_error *err);
+    bool with_search, struct xp_error *err);
 void metacache_free(struct metacache *mc);
 
 /* The article for NAME if the cache holds it with exactly STAMP: a new
