@@ -84,6 +84,7 @@ def cleanup():
     for d in _tmpdirs:
         shutil.rmtree(d, ignore_errors=True)
     del _tmpdirs[:]
+    _public.clear()
 
 
 def mkdtemp(tag):
@@ -91,6 +92,31 @@ def mkdtemp(tag):
     os.chmod(d, 0o755)      # Apache's workers (www-data) walk into it
     _tmpdirs.append(d)
     return d
+
+
+_public = {}
+
+
+def public_site(binary=None):
+    """A copy of the program, the articles and the stylesheets that the
+    web server's own user (www-data) can reach: the checkout may sit under
+    a folder closed to others (a CI clone in a 0700 temp dir), and Apache
+    runs mod_fcgid and CGI programs as www-data.  Made once per run."""
+    if not _public:
+        d = mkdtemp("public")
+        shutil.copytree(os.path.join(ROOT, "articles"), os.path.join(d, "articles"))
+        shutil.copytree(os.path.join(ROOT, "xslt"), os.path.join(d, "xslt"))
+        shutil.copy(binary or stk.default_binary(), os.path.join(d, "xsltpress"))
+        os.chmod(os.path.join(d, "xsltpress"), 0o755)
+        for root, dirs, files in os.walk(d):
+            for n in dirs:
+                os.chmod(os.path.join(root, n), 0o755)
+            for n in files:
+                if n != "xsltpress":
+                    os.chmod(os.path.join(root, n), 0o644)
+        _public.update(dir=d, articles=os.path.join(d, "articles"),
+                       xslt=os.path.join(d, "xslt"), bin=os.path.join(d, "xsltpress"))
+    return _public
 
 
 def read(path):
@@ -398,8 +424,9 @@ class FrontSuite(itest.Suite):
 
 
 def engine_conf(d, origin, base_path=None, name="xsltpress.conf"):
-    lines = ["articles_dir = %s" % os.path.join(ROOT, "articles"),
-             "xslt_dir = %s" % os.path.join(ROOT, "xslt"),
+    pub = public_site()
+    lines = ["articles_dir = %s" % pub["articles"],
+             "xslt_dir = %s" % pub["xslt"],
              "base_url = %s" % origin,
              "log_level = warn"]
     if base_path:
@@ -564,8 +591,9 @@ class Deploy:
         origin = "http://127.0.0.1:%d" % port
         conf = engine_conf(d, origin)
         os.makedirs(os.path.join(d, "htdocs"))
+        fcgid_bin = public_site(self.bin)["bin"]
         site = apache_site("apache-fcgid.conf", port, {
-            CONF_BIN: self.bin, CONF_FILE: conf, "/var/www/html": os.path.join(d, "htdocs")})
+            CONF_BIN: fcgid_bin, CONF_FILE: conf, "/var/www/html": os.path.join(d, "htdocs")})
         ap = Apache(d, port, ["fcgid"], site)
         ap.start()
         FrontSuite(self.r, self.articles, origin, "", L).run()
@@ -573,7 +601,7 @@ class Deploy:
         def spawned():
             out = subprocess.run(["ps", "-eo", "pid,ppid,user,args"], stdout=subprocess.PIPE,
                                  timeout=10).stdout.decode("utf-8", "replace")
-            mine = [l for l in out.splitlines() if self.bin in l and conf in l]
+            mine = [l for l in out.splitlines() if fcgid_bin in l and conf in l]
             ensure(mine, "no xsltpress process started by mod_fcgid in ps")
             if os.geteuid() == 0:
                 ensure(all(l.split()[2] == "www-data" for l in mine),
@@ -942,7 +970,7 @@ class Deploy:
         sock = os.path.join(d, "run", "xsltpress.sock")
         env = {k: v for k, v in os.environ.items() if not k.startswith("XSLTPRESS")}
         user = "www-data" if os.geteuid() == 0 and www_ids()[0] is not None else pwd.getpwuid(os.geteuid()).pw_name
-        env.update(XSLTPRESS=self.bin, XSLTPRESS_CONF=conf, SOCKET=sock, FOREGROUND="yes",
+        env.update(XSLTPRESS=public_site(self.bin)["bin"], XSLTPRESS_CONF=conf, SOCKET=sock, FOREGROUND="yes",
                    PIDFILE=os.path.join(d, "run", "xsltpress.pid"), RUN_USER=user, RUN_GROUP=user,
                    SOCKET_USER=user, SOCKET_GROUP=user)
         out = open(os.path.join(d, "spawn.log"), "ab")
@@ -961,8 +989,9 @@ class Deploy:
             ensure(r.status == 200 and b"Page 2 of" in r.body, "GET /page/2/ answered %s" % r.status)
             ps = subprocess.run(["ps", "-o", "user=,args=", "-p", str(p.pid)], stdout=subprocess.PIPE,
                                 timeout=10).stdout.decode().split()
-            ensure(ps and ps[0] == user and self.bin in ps, "pid %d is %r, want %s running as %s"
-                   % (p.pid, ps, self.bin, user))
+            ensure(ps and ps[0] == user and public_site()["bin"] in ps,
+                   "pid %d is %r, want %s running as %s"
+                   % (p.pid, ps, public_site()["bin"], user))
         self.r.check(L + ": conf/spawn-fcgi.sh serves on fd 0, socket 0660", served)
 
         def graceful():
