@@ -1110,7 +1110,9 @@ def c_stress(ctx):
     for i in range(n_art):
         eventually(served(site, names[i], "Stress %d Q%dX%dZ" % (i, i, version[i])),
                    "final version of stress article %d" % i)
-    if rss:
+    # Under ThreadSanitizer (tests/sanitize.sh tsan) shadow memory and the
+    # allocator's quarantine grow with traffic: RSS says nothing there.
+    if rss and not os.environ.get("XSLTPRESS_TEST_SANITIZER"):
         base, peak = rss[0], max(rss)
         ensure(peak < base * 1.10, "VmRSS grew from %d kB (after warm-up) to %d kB (+%.0f%%)"
                % (base, peak, 100.0 * (peak - base) / base))
