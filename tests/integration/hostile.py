@@ -58,6 +58,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stack as stk  # noqa: E402
+from stack import (CheckFailed, Skip, ensure, eventually,  # noqa: E402,F401
+                   log_lines, vm_rss_kb)
 
 ROOT = stk.ROOT
 SAMPLES = os.path.join(ROOT, "articles")
@@ -73,19 +75,6 @@ GOOD_PAGES = [
     "/articles/designing-a-url-shortener/",
     "/articles/bloom-filters-in-production/",
 ]
-
-
-class CheckFailed(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def ensure(cond, msg):
-    if not cond:
-        raise CheckFailed(msg)
 
 
 # ---------------------------------------------------------------------------
@@ -110,10 +99,6 @@ def article(title="Hostile Test Article", summary="A summary.", body="<p>Text.</
 
 def abytes(**kw):
     return article(**kw).encode("utf-8")
-
-
-def log_lines(st, needle):
-    return [l for l in st.app_log().splitlines() if needle in l]
 
 
 # ---------------------------------------------------------------------------
@@ -297,25 +282,6 @@ def listing_slugs(st):
             return slugs
         path = re.sub(r"^https?://[^/]+", "", (m.group(1) or m.group(2)).replace("&amp;", "&"))
     raise CheckFailed("more than 30 listing pages")
-
-
-def eventually(fn, what, timeout=WAIT, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return fn()
-        except (CheckFailed, OSError) as e:
-            if time.monotonic() >= deadline:
-                raise CheckFailed("%s: not reached within %.0f s (last: %s)" % (what, timeout, e))
-        time.sleep(interval)
-
-
-def vm_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise CheckFailed("no VmRSS for pid %d" % pid)
 
 
 def proc_status(pid, key):

@@ -38,25 +38,14 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stack as stk  # noqa: E402
+from stack import (CheckFailed, Skip, ensure, eventually,  # noqa: E402,F401
+                   log_lines, vm_rss_kb)
 
 ROOT = stk.ROOT
 SAMPLES = os.path.join(ROOT, "articles")
 SAMPLE_COUNT = len([n for n in os.listdir(SAMPLES) if n.endswith(".xml")])
 WAIT = 5.0          # default bound for a change to show
 OPTS = None         # parsed command line
-
-
-class CheckFailed(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def ensure(cond, msg):
-    if not cond:
-        raise CheckFailed(msg)
 
 
 # ---------------------------------------------------------------------------
@@ -152,18 +141,6 @@ class Site:
         return text_of(m.group(1)) if m else None
 
 
-def eventually(fn, what, timeout=WAIT, interval=0.05):
-    """Calls FN until it does not raise CheckFailed; fails after TIMEOUT s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return fn()
-        except (CheckFailed, OSError) as e:
-            if time.monotonic() >= deadline:
-                raise CheckFailed("%s: not reached within %.0f s (last: %s)" % (what, timeout, e))
-        time.sleep(interval)
-
-
 def listed(site, slug, title=None):
     def f():
         got = site.listing()
@@ -206,10 +183,6 @@ def settle(site, folder):
     slug = "sentinel-%d" % next(_sentinels)
     write_atomic(slug_path(folder, slug), art("Sentinel %s" % slug))
     eventually(listed(site, slug), "sentinel %s listed" % slug)
-
-
-def log_lines(st, needle):
-    return [l for l in st.app_log().splitlines() if needle in l]
 
 
 # ---------------------------------------------------------------------------
@@ -301,14 +274,6 @@ def pid_alive(pid):
         return state not in ("Z", "X")
     except (OSError, IndexError):
         return False
-
-
-def vm_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise CheckFailed("no VmRSS for pid %d" % pid)
 
 
 class Ctx:

@@ -32,6 +32,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stack as stk  # noqa: E402
+from stack import (CheckFailed, Skip, ensure, eventually,  # noqa: E402,F401
+                   log_lines, vm_rss_kb)
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -178,15 +180,6 @@ def url_path(base, href):
 # ---------------------------------------------------------------------------
 # Check bookkeeping
 # ---------------------------------------------------------------------------
-
-class CheckFailed(Exception):
-    pass
-
-
-def ensure(cond, msg):
-    if not cond:
-        raise CheckFailed(msg)
-
 
 class Runner:
     def __init__(self, verbose=False, pattern=None):

@@ -410,3 +410,44 @@ def run_cgi_fcgi(stack, method, uri, timeout=30):
     if p.returncode != 0:
         raise ValueError("cgi-fcgi exited %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace")))
     return parse_cgi_output(p.stdout)
+
+
+# -- shared by the suites: a failed check, a skipped one, bounded waits ------
+
+class CheckFailed(Exception):
+    """A check that did not hold; its message is the reason printed."""
+
+
+class Skip(Exception):
+    """A case that cannot run on this machine; its message says why."""
+
+
+def ensure(cond, msg):
+    if not cond:
+        raise CheckFailed(msg)
+
+
+def eventually(fn, what, timeout=5.0, interval=0.05):
+    """Calls FN until it does not raise CheckFailed; fails after TIMEOUT s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except (CheckFailed, OSError) as e:
+            if time.monotonic() >= deadline:
+                raise CheckFailed("%s: not reached within %.0f s (last: %s)" % (what, timeout, e))
+        time.sleep(interval)
+
+
+def log_lines(st, needle):
+    """The engine log lines of stack ST that contain NEEDLE."""
+    return [l for l in st.app_log().splitlines() if needle in l]
+
+
+def vm_rss_kb(pid):
+    """Resident memory of process PID in kB, from /proc."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise CheckFailed("no VmRSS for pid %d" % pid)
