@@ -637,8 +637,11 @@ article_unref(struct article *a)
 	free(a->source);
 	free(a->source_path);
 	free(a->origin_path);
-	free(a->terms.hashes);
-	free(a->title_terms.hashes);
+	if (!a->terms.mapped)
+		free((void *)a->terms.hashes);
+	if (!a->title_terms.mapped)
+		free((void *)a->title_terms.hashes);
+	filemap_unref(a->words_map);
 	free(a);
 }
 

@@ -93,26 +93,6 @@ run_check(struct config *cfg)
 	return problems == 0 ? 0 : 1;
 }
 
-/* Whether this run may answer a search: a server may, a single CGI or
- * render request only when it asks for one.  The others skip loading the
- * search words from the metadata cache. */
-static bool
-needs_search(int argc, char **argv, const char *socket_spec)
-{
-	const char *uri;
-
-	if (argc == 2 && strcmp(argv[0], "render") == 0)
-		uri = argv[1];
-	else if (argc == 0 && socket_spec == NULL && FCGX_IsCGI() &&
-	    getenv("GATEWAY_INTERFACE") != NULL)
-		uri = getenv("REQUEST_URI") ? getenv("REQUEST_URI") : getenv("PATH_INFO");
-	else
-		return true;
-	/* Any spelling a route could decode to "search" counts: when in
-	 * doubt, load the words. */
-	return uri == NULL || strstr(uri, "search") != NULL || strchr(uri, '%') != NULL;
-}
-
 /* Landlock binds the calling thread and the threads it starts later, so
  * it must come before the watcher and the workers exist. */
 static void
@@ -194,8 +174,7 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
-	if (server_init(&server, cfg, needs_search(argc, argv, socket_spec),
-	    &err) != XP_OK) {
+	if (server_init(&server, cfg, &err) != XP_OK) {
 		log_error(LOG_ERROR, &err);
 		server_release(&server);
 		config_free(cfg);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,17 +18,17 @@
 /* Bumped whenever the record layout or what articles hold changes: a
  * file of another version is ignored, never misread. */
 #define META_MAGIC "xsltpress-metadata\n"
-#define META_VERSION 1
+/* Layout: magic, version, sizeof(struct article), the byte length of the
+ * records; the records; zero bytes to a multiple of 4; then every search
+ * word array, which records name by position and count.  Loading reads
+ * only the records: the words' pages are touched by searches alone. */
+#define META_VERSION 3
 #define META_MAX_FILE (1u << 30)
 
 struct meta_record {
 	char *name;
 	struct file_stamp stamp;
 	struct article *article;   /* with source_path, not source */
-	/* When the search words were not loaded: where they stand in the
-	 * mapped file, to be written back as they were. */
-	const char *raw_terms;
-	size_t raw_terms_len;
 };
 
 static void
@@ -67,15 +66,18 @@ put_date(struct buf *b, const struct xp_date *d)
 	put_u64(b, d->has_time);
 }
 
+/* Writes T's position and count into the record B and its hashes to the
+ * words section WORDS. */
 static void
-put_terms(struct buf *b, const struct term_set *t)
+put_terms(struct buf *b, struct buf *words, const struct term_set *t)
 {
+	put_u64(b, words->len / sizeof(uint32_t));
 	put_u64(b, t->count);
-	buf_append(b, t->hashes, t->count * sizeof(*t->hashes));
+	buf_append(words, t->hashes, t->count * sizeof(*t->hashes));
 }
 
 static void
-put_record(struct buf *b, const struct meta_record *r)
+put_record(struct buf *b, struct buf *words, const struct meta_record *r)
 {
 	const struct article *a = r->article;
 
@@ -102,20 +104,17 @@ put_record(struct buf *b, const struct meta_record *r)
 	put_u64(b, a->word_count);
 	put_u64(b, a->content_hash);
 	put_u64(b, (uint64_t)a->loaded_at);
-	if (r->raw_terms != NULL) {
-		buf_append(b, r->raw_terms, r->raw_terms_len);
-		return;
-	}
-	put_terms(b, &a->terms);
-	put_terms(b, &a->title_terms);
+	put_terms(b, words, &a->terms);
+	put_terms(b, words, &a->title_terms);
 }
 
 /* --- reading: every length is checked against what is left -------- */
 
 struct reader {
-	const char *p, *end;
+	const char *p, *end;          /* the records, and where we are */
+	const uint32_t *words;        /* the words section */
+	size_t nwords;
 	bool bad;
-	bool skip_terms;   /* step over the search words, keep them raw */
 };
 
 static uint64_t
@@ -182,27 +181,20 @@ get_date(struct reader *r, struct xp_date *d)
 	free(iso);
 }
 
+/* Points T at its hashes in the mapped words section: no copy, and pages
+ * that no search touches are never read. */
 static void
 get_terms(struct reader *r, struct term_set *t)
 {
-	uint64_t n = get_u64(r);
+	uint64_t at = get_u64(r), n = get_u64(r);
 
-	if (r->bad || n > (uint64_t)(r->end - r->p) / sizeof(uint32_t)) {
+	if (r->bad || at > r->nwords || n > r->nwords - at) {
 		r->bad = true;
 		return;
 	}
-	if (r->skip_terms) {
-		r->p += n * sizeof(uint32_t);
-		return;
-	}
-	if (n > 0 && (t->hashes = malloc((size_t)n * sizeof(uint32_t))) == NULL) {
-		r->bad = true;
-		return;
-	}
-	if (n > 0)
-		memcpy(t->hashes, r->p, (size_t)n * sizeof(uint32_t));
+	t->hashes = n > 0 ? r->words + at : NULL;
 	t->count = (size_t)n;
-	r->p += n * sizeof(uint32_t);
+	t->mapped = true;
 }
 
 /* Where the copy of a version's bytes lives: named by content, so a copy
@@ -261,10 +253,9 @@ get_record(struct reader *r, const struct metacache *mc)
 	a->word_count = (unsigned)get_u64(r);
 	a->content_hash = get_u64(r);
 	a->loaded_at = (time_t)get_u64(r);
-	rec->raw_terms = r->skip_terms ? r->p : NULL;
 	get_terms(r, &a->terms);
 	get_terms(r, &a->title_terms);
-	rec->raw_terms_len = rec->raw_terms ? (size_t)(r->p - rec->raw_terms) : 0;
+	a->words_map = filemap_ref(mc->map);
 	a->stamp = rec->stamp;
 	if (!r->bad && (rec->name == NULL || a->slug == NULL ||
 	    !article_slug_valid(a->slug, strlen(a->slug))))
@@ -285,35 +276,25 @@ get_record(struct reader *r, const struct metacache *mc)
 	return rec;
 }
 
-/* Maps DIR/metadata and reads its records.  The mapping stays while the
- * cache lives: records read without their search words point into it. */
+/* Maps DIR/metadata and reads its records.  Articles read from it point
+ * into the mapping for their search words and hold a reference to it. */
 static void
 load_file(struct metacache *mc)
 {
+	uint64_t records_len;
 	char path[PATH_MAX];
 	struct reader r;
-	struct stat st;
-	const char *data;
-	int fd;
+	size_t words_at;
 
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size >= META_MAX_FILE ||
-	    (mc->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-	    fd, 0)) == MAP_FAILED) {
-		mc->map = NULL;
-		close(fd);
+	if ((mc->map = filemap_open(path, META_MAX_FILE)) == NULL) {
 		mc->dirty = true;
 		return;
 	}
-	close(fd);
-	mc->map_len = (size_t)st.st_size;
-	data = mc->map;
-	r = (struct reader){ data, data + mc->map_len, false, !mc->with_search };
-	if (mc->map_len < sizeof(META_MAGIC) - 1 + 16 ||
-	    memcmp(data, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
+	r = (struct reader){ mc->map->data, mc->map->data + mc->map->len,
+		NULL, 0, false };
+	if (mc->map->len < sizeof(META_MAGIC) - 1 + 24 ||
+	    memcmp(r.p, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
 		log_msg(LOG_WARN, "%s: not a metadata cache; rebuilding it", path);
 		mc->dirty = true;
 		return;
@@ -324,6 +305,17 @@ load_file(struct metacache *mc)
 		mc->dirty = true;
 		return;
 	}
+	records_len = get_u64(&r);
+	words_at = (size_t)(r.p - mc->map->data) + records_len;
+	words_at += (4 - words_at % 4) % 4;
+	if (records_len > (uint64_t)(r.end - r.p) || words_at > mc->map->len) {
+		log_msg(LOG_WARN, "%s: corrupt; rebuilding it", path);
+		mc->dirty = true;
+		return;
+	}
+	r.words = (const uint32_t *)(const void *)(mc->map->data + words_at);
+	r.nwords = (mc->map->len - words_at) / sizeof(uint32_t);
+	r.end = r.p + records_len;
 	while (r.p < r.end && !r.bad) {
 		struct meta_record *rec = get_record(&r, mc);
 
@@ -346,7 +338,7 @@ load_file(struct metacache *mc)
 }
 
 struct metacache *
-metacache_open(const char *dir, const char *articles_dir, bool with_search,
+metacache_open(const char *dir, const char *articles_dir,
     struct xp_error *err)
 {
 	struct metacache *mc = calloc(1, sizeof(*mc));
@@ -368,7 +360,6 @@ metacache_open(const char *dir, const char *articles_dir, bool with_search,
 		metacache_free(mc);
 		return NULL;
 	}
-	mc->with_search = with_search;
 	load_file(mc);
 	return mc;
 }
@@ -384,8 +375,7 @@ metacache_free(struct metacache *mc)
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
 		record_free(value);
 	strmap_release(&mc->records);
-	if (mc->map != NULL)
-		munmap(mc->map, mc->map_len);
+	filemap_unref(mc->map);
 	free(mc->dir);
 	free(mc->articles_dir);
 	free(mc);
@@ -442,6 +432,7 @@ struct article *
 metacache_store(struct metacache *mc, const char *name, const struct article *a)
 {
 	struct meta_record *rec, *old;
+	uint32_t *terms, *title_terms;
 	struct article *copy;
 	char path[PATH_MAX];
 
@@ -456,6 +447,8 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	}
 	*copy = *a;
 	atomic_init(&copy->refs, 1);
+	copy->words_map = NULL;
+	copy->terms.mapped = copy->title_terms.mapped = false;
 	copy->source = NULL;
 	copy->source_len = 0;
 	copy->slug = strdup(a->slug);
@@ -466,8 +459,10 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	snprintf(path, sizeof(path), "%s/%s", mc->articles_dir, name);
 	copy->origin_path = strdup(path);
 	copy->tags = calloc(a->ntags + 1, sizeof(*copy->tags));
-	copy->terms.hashes = malloc(a->terms.count * sizeof(uint32_t) + 1);
-	copy->title_terms.hashes = malloc(a->title_terms.count * sizeof(uint32_t) + 1);
+	terms = malloc(a->terms.count * sizeof(uint32_t) + 1);
+	title_terms = malloc(a->title_terms.count * sizeof(uint32_t) + 1);
+	copy->terms.hashes = terms;
+	copy->title_terms.hashes = title_terms;
 	rec->article = copy;
 	rec->name = strdup(name);
 	rec->stamp = a->stamp;
@@ -484,10 +479,9 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 		return NULL;
 	}
 	if (a->terms.count > 0)
-		memcpy(copy->terms.hashes, a->terms.hashes,
-		    a->terms.count * sizeof(uint32_t));
+		memcpy(terms, a->terms.hashes, a->terms.count * sizeof(uint32_t));
 	if (a->title_terms.count > 0)
-		memcpy(copy->title_terms.hashes, a->title_terms.hashes,
+		memcpy(title_terms, a->title_terms.hashes,
 		    a->title_terms.count * sizeof(uint32_t));
 	if ((old = strmap_remove(&mc->records, name)) != NULL)
 		record_free(old);
@@ -514,7 +508,8 @@ enum xp_status
 metacache_save(struct metacache *mc, struct xp_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16];
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, records = BUF_INIT, words = BUF_INIT;
+	static const char zeros[4];
 	const char *key;
 	void *value;
 	bool ok;
@@ -522,11 +517,18 @@ metacache_save(struct metacache *mc, struct xp_error *err)
 
 	if (!mc->dirty)
 		return XP_OK;
+	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
+		put_record(&records, &words, value);
 	buf_puts(&b, META_MAGIC);
 	put_u64(&b, META_VERSION);
 	put_u64(&b, sizeof(struct article));
-	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
-		put_record(&b, value);
+	put_u64(&b, records.len);
+	buf_append(&b, records.data, records.len);
+	buf_append(&b, zeros, (4 - b.len % 4) % 4);
+	buf_append(&b, words.data, words.len);
+	b.failed |= records.failed || words.failed;
+	buf_release(&records);
+	buf_release(&words);
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	if (b.failed || (f = fopen(tmp, "we")) == NULL) {

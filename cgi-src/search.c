@@ -60,10 +60,11 @@ bool
 search_finish(struct buf *raw, struct term_set *set)
 {
 	size_t n = raw->len / sizeof(uint32_t), kept = 0;
-	uint32_t *h;
+	uint32_t *h, *shrunk;
 
 	set->hashes = NULL;
 	set->count = 0;
+	set->mapped = false;
 	if (raw->failed)
 		return false;
 	if (n == 0)
@@ -75,9 +76,8 @@ search_finish(struct buf *raw, struct term_set *set)
 	for (size_t i = 0; i < n; i++)
 		if (kept == 0 || h[kept - 1] != h[i])
 			h[kept++] = h[i];
-	set->hashes = realloc(h, kept * sizeof(*h));
-	if (set->hashes == NULL)
-		set->hashes = h;
+	shrunk = realloc(h, kept * sizeof(*h));
+	set->hashes = shrunk ? shrunk : h;
 	set->count = kept;
 	return true;
 }

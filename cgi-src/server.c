@@ -26,8 +26,7 @@ server_log_problem(void *ctx, enum log_level level, const struct xp_error *err,
 }
 
 enum xp_status
-server_init(struct server *s, struct config *cfg, bool with_search,
-    struct xp_error *err)
+server_init(struct server *s, struct config *cfg, struct xp_error *err)
 {
 	enum xp_status st;
 	struct stat sb;
@@ -48,7 +47,7 @@ server_init(struct server *s, struct config *cfg, bool with_search,
 	if (cfg->cache_dir[0] != '\0') {
 		struct xp_error cache_err;
 		struct metacache *mc = metacache_open(cfg->cache_dir,
-		    cfg->articles_dir, with_search, &cache_err);
+		    cfg->articles_dir, &cache_err);
 
 		/* Without its cache the server is slower, never wrong. */
 		if (mc == NULL)

@@ -18,6 +18,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "filemap.h"
 #include "search.h"
 
 #define SLUG_MAX 100
@@ -49,6 +50,7 @@ struct article {
 	uint64_t content_hash;  /* of slug and bytes: what pages fingerprint */
 	struct term_set terms;        /* words of title, summary, tags, body */
 	struct term_set title_terms;  /* words of the title: ranked first */
+	struct filemap *words_map;    /* holds mapped term sets, or NULL */
 	char *source;          /* the file's bytes, to render the page from, */
 	size_t source_len;
 	char *source_path;     /* or, when source is NULL, the metadata

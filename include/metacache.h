@@ -15,25 +15,23 @@
 
 #include "article.h"
 #include "error.h"
+#include "filemap.h"
 #include "strmap.h"
 
 struct metacache {
 	char *dir;
 	char *articles_dir;      /* where the files the records describe live */
-	bool with_search;        /* load the search words too */
-	void *map;               /* the cache file, mapped; NULL when none */
-	size_t map_len;
+	struct filemap *map;     /* the cache file, mapped; NULL when none */
 	struct strmap records;   /* file name -> struct meta_record */
 	bool dirty;              /* differs from the file on disk */
 };
 
 /* Reads DIR/metadata (creating DIR if needed) for the articles folder
- * ARTICLES_DIR.  Without WITH_SEARCH the articles it gives have no search
- * words (a CGI request that is not a search saves loading them).  Returns a cache the caller
+ * ARTICLES_DIR.  Returns a cache the caller
  * frees with metacache_free, possibly empty; NULL only when out of memory
  * or DIR cannot be created (ERR says which). */
 struct metacache *metacache_open(const char *dir, const char *articles_dir,
-    bool with_search, struct xp_error *err);
+    struct xp_error *err);
 void metacache_free(struct metacache *mc);
 
 /* The article for NAME if the cache holds it with exactly STAMP: a new

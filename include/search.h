@@ -18,8 +18,10 @@
 #define SEARCH_TERMS_MAX 8     /* words of a query that count */
 
 struct term_set {
-	uint32_t *hashes;   /* sorted, unique */
+	const uint32_t *hashes;   /* sorted, unique */
 	size_t count;
+	bool mapped;              /* points into the metadata cache's file
+	                             (not freed: the article's map is) */
 };
 
 /* Adds the words of TEXT (LEN bytes) to the unsorted list in OUT (a buf
@@ -28,7 +30,8 @@ struct term_set {
 void search_collect(struct buf *out, const char *text, size_t len);
 
 /* Sorts and de-duplicates the hashes collected in RAW into SET (caller
- * frees set->hashes).  Returns false when out of memory. */
+ * frees set->hashes, which is not mapped).  Returns false when out of
+ * memory. */
 bool search_finish(struct buf *raw, struct term_set *set);
 
 /* True when SET holds HASH. */

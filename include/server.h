@@ -29,11 +29,9 @@ struct server {
 /* Loads CFG's articles and stylesheets and publishes the first site.
  * Problems with single articles are logged and skipped; a missing folder
  * or a stylesheet that does not compile fails, with ERR.  Takes a
- * reference on CFG.  server_release undoes it, also after a failure.
- * WITH_SEARCH false (a one-shot CGI request that is not a search) lets
- * the metadata cache skip the articles' search words. */
+ * reference on CFG.  server_release undoes it, also after a failure. */
 enum xp_status server_init(struct server *s, struct config *cfg,
-    bool with_search, struct xp_error *err);
+    struct xp_error *err);
 
 /* The site new requests see, with a reference the caller drops with
  * site_unref.  Never NULL after a successful server_init. */

@@ -90,7 +90,7 @@ setup(void **state)
 			print_error("config_set: %s\n", err.reason);
 			return -1;
 		}
-		if (server_init(&sites[k].s, cfg, true, &err) != XP_OK) {
+		if (server_init(&sites[k].s, cfg, &err) != XP_OK) {
 			print_error("server_init: %s:%ld: %s\n", err.file, err.line, err.reason);
 			server_release(&sites[k].s);
 			config_free(cfg);
