@@ -7,66 +7,16 @@
 // Prints one line per failure (and per pass), then "N passed, N failed";
 // exits 1 if anything failed.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ARGS, CHROMIUM, checker, cli, ensure, watch } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const base = (process.argv[2] || process.env.BASE_URL || '').replace(/\/+$/, '');
-const outDir = process.argv[3] || join(here, '..', 'out');
-if (!base) {
-  console.error('usage: node listing.mjs BASE_URL [OUT_DIR]');
-  process.exit(2);
-}
-mkdirSync(outDir, { recursive: true });
-
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const { base, outDir } = cli('listing.mjs');
+const { check, abort, finish } = checker();
 const PER_PAGE = 10;
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    const msg = (e && e.message ? e.message : String(e)).split('\n')[0];
-    console.log(`FAIL ${name}: ${msg}`);
-  }
-}
-function ensure(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
 // console errors, page errors and failed sub-requests, per page
 const problems = [];
-function watch(page, label) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      const loc = m.location() && m.location().url ? ` (${m.location().url})` : '';
-      problems.push(`${label}: console error: ${m.text()}${loc}`);
-    }
-  });
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const why = r.failure() && r.failure().errorText;
-    // Chromium cancels a page's icon load when the test navigates on
-    // before it finished: that is the browser, not the site.
-    if (why === 'net::ERR_ABORTED' && r.resourceType() !== 'document' &&
-        /\/favicon\.svg/.test(r.url())) return;
-    problems.push(`${label}: request failed: ${r.url()} (${why})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && r.request().resourceType() !== 'document') {
-      problems.push(`${label}: ${r.status()} for ${r.url()}`);
-    }
-  });
-  return page;
-}
+const watchPage = (page, label) => watch(page, problems, label);
 
 // Visible listing cards: elements of class "card", else <article>s in <main>
 // (outermost only), as in tests/integration/run.py.
@@ -119,7 +69,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, he
 try {
   // ---------------------------------------------------------------- desktop
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = watch(await desk.newPage(), 'desktop');
+  const page = watchPage(await desk.newPage(), 'desktop');
   let firstArticle = null;
 
   await check('desktop: listing loads', async () => {
@@ -217,7 +167,7 @@ try {
   // ------------------------------------------------------------------ phone
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  const pp = watch(await phone.newPage(), 'phone');
+  const pp = watchPage(await phone.newPage(), 'phone');
   await check('phone: ten visible cards, no horizontal scroll', async () => {
     const r = await pp.goto(base + '/');
     ensure(r.status() === 200, `GET / answered ${r.status()}`);
@@ -254,13 +204,13 @@ try {
 
   // ------------------------------------------------------------- dark mode
   const light = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  const lp = watch(await light.newPage(), 'light');
+  const lp = watchPage(await light.newPage(), 'light');
   await lp.goto(base + '/');
   const lightColors = await pageColors(lp);
   await light.close();
 
   const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-  const dp = watch(await dark.newPage(), 'dark');
+  const dp = watchPage(await dark.newPage(), 'dark');
   await check('dark: prefers-color-scheme dark gives a dark page', async () => {
     const r = await dp.goto(base + '/');
     ensure(r.status() === 200, `status ${r.status()}`);
@@ -294,11 +244,8 @@ try {
     ensure(fav.length === 0, fav[0]);
   });
 } catch (e) {
-  failed++;
-  console.log(`FAIL browser run aborted: ${e && e.message ? e.message.split('\n')[0] : e}`);
+  abort(e);
 } finally {
   await browser.close();
 }
-console.log(`screenshots in ${outDir}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish(outDir);

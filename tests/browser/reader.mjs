@@ -8,55 +8,16 @@
 // (article-phone.png is listing.mjs's). Prints one line per check, then
 // "N passed, N failed"; exits 1 if anything failed.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ARGS, CHROMIUM, checker, cli, ensure, watch } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const base = (process.argv[2] || process.env.BASE_URL || '').replace(/\/+$/, '');
-const outDir = process.argv[3] || join(here, '..', 'out');
-if (!base) {
-  console.error('usage: node reader.mjs BASE_URL [OUT_DIR]');
-  process.exit(2);
-}
-mkdirSync(outDir, { recursive: true });
+const { base, outDir } = cli('reader.mjs');
+const { check, abort, finish } = checker();
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    const msg = (e && e.message ? e.message : String(e)).split('\n')[0];
-    console.log(`FAIL ${name}: ${msg}`);
-  }
-}
-function ensure(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-// console errors, page errors, failed and >= 400 sub-requests, per label
+// console errors, page errors and failed sub-requests, per page
 const problems = [];
 let label = '';
-function watch(page) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(
-    `${label}: request failed: ${r.url()} (${r.failure() && r.failure().errorText})`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${label}: ${r.status()} for ${r.url()}`);
-  });
-  return page;
-}
+const watchPage = (page) => watch(page, problems, () => label);
 async function noProblems(lbl) {
   const mine = problems.filter((p) => p.startsWith(lbl + ':'));
   ensure(mine.length === 0, mine.slice(0, 4).join(' | '));
@@ -97,7 +58,7 @@ async function noHorizontalScroll(page, what) {
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = watch(await ctx.newPage());
+  const page = watchPage(await ctx.newPage());
 
   // ---------------------------------------------------------------- a tag
   // the tag of the first card's first chip, reached by clicking it
@@ -175,7 +136,7 @@ try {
     ensure(articleHref, 'no article found');
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    const pp = watch(await phone.newPage());
+    const pp = watchPage(await phone.newPage());
     label = 'phone';
     const r = await pp.goto(base + articleHref);
     ensure(r.status() === 200, `status ${r.status()}`);
@@ -188,7 +149,7 @@ try {
   await check('article-dark: dark background, light text, no console errors', async () => {
     ensure(articleHref, 'no article found');
     const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-    const dp = watch(await dark.newPage());
+    const dp = watchPage(await dark.newPage());
     label = 'dark';
     const r = await dp.goto(base + articleHref);
     ensure(r.status() === 200, `status ${r.status()}`);
@@ -220,11 +181,8 @@ try {
   });
   await ctx.close();
 } catch (e) {
-  failed++;
-  console.log(`FAIL browser run aborted: ${e && e.message ? e.message.split('\n')[0] : e}`);
+  abort(e);
 } finally {
   await browser.close();
 }
-console.log(`screenshots in ${outDir}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish(outDir);

@@ -391,16 +391,6 @@ class FrontSuite(itest.Suite):
             headers.append((k, v))
         return stk.Response(r.status, r.reason, headers, body)
 
-    def check_head(self, path):
-        g = self.get(path)
-        h = self.get(path, "HEAD")
-        ensure(h.status == g.status, "HEAD %s status %s, GET %s" % (path, h.status, g.status))
-        ensure(h.body == b"", "HEAD %s has a %d-byte body" % (path, len(h.body)))
-        skip = {"date", "content-length", "transfer-encoding", "connection", "keep-alive"}
-        gh = sorted((k.lower(), v) for k, v in g.headers if k.lower() not in skip)
-        hh = sorted((k.lower(), v) for k, v in h.headers if k.lower() not in skip)
-        ensure(gh == hh, "HEAD %s headers %r differ from GET %r" % (path, hh, gh))
-
     def run(self):
         R = self.r
         L = self.label + ": "

@@ -296,28 +296,15 @@ def proc_status(pid, key):
 # Per-case context
 # ---------------------------------------------------------------------------
 
-class Ctx:
-    def __init__(self, name):
-        self.name = name
-        self.dirs = []
-        self.stacks = []
+class Ctx(stk.CaseContext):
+    prefix = "xsltpress-hostile."
 
-    def tmpdir(self, prefix="xsltpress-hostile."):
-        d = tempfile.mkdtemp(prefix=prefix)
-        self.dirs.append(d)
-        return d
+    def __init__(self, name):
+        super().__init__(name, OPTS.bin, OPTS.keep)
 
     def folder(self, extra=None):
         """A temporary copy of the sample articles plus EXTRA {name: bytes}."""
-        d = os.path.join(self.tmpdir(), "articles")
-        os.mkdir(d)
-        for n in os.listdir(SAMPLES):
-            if n.endswith(".xml"):
-                shutil.copy(os.path.join(SAMPLES, n), d)
-        for name, data in (extra or {}).items():
-            with open(os.path.join(d, name), "wb") as f:
-                f.write(data)
-        return d
+        return super().folder(True, extra)
 
     def xslt(self):
         d = os.path.join(self.tmpdir(), "xslt")
@@ -325,46 +312,10 @@ class Ctx:
         return d
 
     def stack(self, folder, env=None, cls=stk.Stack, **kw):
-        kw.setdefault("binary", OPTS.bin)
-        st = cls(articles_dir=folder, extra_env=dict(env or {}), keep_dir=OPTS.keep, **kw)
-        self.stacks.append(st)
-        st.start()
-        return st
-
-    def cleanup(self, failed):
-        for st in self.stacks:
-            try:
-                st.stop()
-            except Exception as e:  # noqa: BLE001
-                print("  (stopping a stack: %s)" % e)
-        if failed:
-            for st in self.stacks:
-                log = st.app_log().strip()
-                if log:
-                    print("  --- engine log (last 12 lines) ---")
-                    for l in log.splitlines()[-12:]:
-                        print("  " + l[:300])
-                errs = st.nginx_errors().strip()
-                if errs:
-                    print("  --- nginx errors ---")
-                    for l in errs.splitlines()[-5:]:
-                        print("  " + l[:300])
-        if failed and OPTS.keep:
-            print("  kept: %s" % " ".join(self.dirs + [s.dir for s in self.stacks if s.dir]))
-            return
-        for d in self.dirs:
-            subprocess.run(["chmod", "-R", "u+rwX", d], stderr=subprocess.DEVNULL)
-            shutil.rmtree(d, ignore_errors=True)
+        return self.start(folder, env, cls, **kw)
 
 
-CASES = []
-
-
-def case(name):
-    def deco(fn):
-        CASES.append((name, fn))
-        return fn
-    return deco
+CASES, case = stk.case_registry()
 
 
 # ---------------------------------------------------------------------------

@@ -276,69 +276,20 @@ def pid_alive(pid):
         return False
 
 
-class Ctx:
+class Ctx(stk.CaseContext):
+    prefix = "xsltpress-live."
+
     def __init__(self, name):
-        self.name = name
-        self.dirs = []
-        self.stacks = []
-
-    def tmpdir(self, prefix="xsltpress-live."):
-        d = tempfile.mkdtemp(prefix=prefix)
-        self.dirs.append(d)
-        return d
-
-    def folder(self, samples=True):
-        d = os.path.join(self.tmpdir(), "articles")
-        os.mkdir(d)
-        if samples:
-            for n in os.listdir(SAMPLES):
-                if n.endswith(".xml"):
-                    shutil.copy(os.path.join(SAMPLES, n), d)
-        return d
+        super().__init__(name, OPTS.bin, OPTS.keep)
 
     def stack(self, folder, env=None, cls=stk.Stack, **kw):
         e = {"XSLTPRESS_PER_PAGE": "1000"}   # the whole listing on one page
         e.update(env or {})
-        kw.setdefault("binary", OPTS.bin)
-        st = cls(articles_dir=folder, extra_env=e, keep_dir=OPTS.keep, **kw)
-        self.stacks.append(st)
-        st.start()
+        st = self.start(folder, e, cls, **kw)
         return st, Site(st)
 
-    def cleanup(self, failed):
-        for st in self.stacks:
-            try:
-                st.stop()
-            except Exception as e:  # noqa: BLE001
-                print("  (stopping a stack: %s)" % e)
-        if failed:
-            for st in self.stacks:
-                log = st.app_log().strip()
-                if log:
-                    print("  --- engine log (last 15 lines) ---")
-                    for l in log.splitlines()[-15:]:
-                        print("  " + l)
-                errs = st.nginx_errors().strip()
-                if errs:
-                    print("  --- nginx errors ---")
-                    for l in errs.splitlines()[-5:]:
-                        print("  " + l)
-        if failed and OPTS.keep:
-            print("  kept: %s" % " ".join(self.dirs + [s.dir for s in self.stacks if s.dir]))
-            return
-        for d in self.dirs:
-            subprocess.run(["chmod", "-R", "u+rwX", d], stderr=subprocess.DEVNULL)
-            shutil.rmtree(d, ignore_errors=True)
 
-
-CASES = []
-
-
-def case(name):
-    def deco(fn):
-        CASES.append((name, fn))
-        return fn
-    return deco
+CASES, case = stk.case_registry()
 
 
 # ---------------------------------------------------------------------------

@@ -106,15 +106,7 @@ def prepare_articles(src, dst):
 def load_articles(folder):
     """slug -> dict for every listed article of FOLDER (drafts left out)."""
     out = {}
-    for name in sorted(os.listdir(folder)):
-        if not name.endswith(".xml") or not itg.SLUG_RE.match(name[:-4]):
-            continue
-        try:
-            root = ET.parse(os.path.join(folder, name)).getroot()
-        except (ET.ParseError, OSError):
-            continue
-        if root.tag != "article" or root.find("draft") is not None:
-            continue
+    for slug, root in itg.article_files(folder):
         body = root.find("body")
         title = norm(root.findtext("title") or "")
         summary = norm(root.findtext("summary") or "")
@@ -126,7 +118,7 @@ def load_articles(folder):
             for p in body.iter("p"):
                 if len(p) == 0 and p.text and len(norm(p.text)) > len(sentence):
                     sentence = norm(p.text)
-        out[name[:-4]] = {
+        out[slug] = {
             "title": title,
             "summary": summary,
             "published": norm(root.findtext("published") or ""),
@@ -1085,14 +1077,7 @@ def main():
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     if runner.failed and st is not None:
-        log = st.app_log().strip()
-        if log:
-            print("--- xsltpress log (last 20 lines) ---")
-            print("\n".join(log.splitlines()[-20:]))
-        errs = st.nginx_errors().strip()
-        if errs:
-            print("--- nginx error.log ---")
-            print("\n".join(errs.splitlines()[-10:]))
+        stk.print_logs(st, 20, 10)
         if args.keep and st.dir:
             print("logs kept in %s; articles copy in %s" % (st.dir, tmp))
     print("%d passed, %d failed" % (runner.passed, runner.failed))

@@ -444,6 +444,91 @@ def log_lines(st, needle):
     return [l for l in st.app_log().splitlines() if needle in l]
 
 
+def print_logs(st, app_lines=40, nginx_lines=20, indent=""):
+    """Prints the end of the engine's and nginx's logs of stack ST: what a
+    failed suite or case shows to explain itself."""
+    log = st.app_log().strip()
+    if log:
+        print("%s--- xsltpress log (last %d lines) ---" % (indent, app_lines))
+        for line in log.splitlines()[-app_lines:]:
+            print(indent + line[:300])
+    errs = st.nginx_errors().strip()
+    if errs:
+        print("%s--- nginx error.log ---" % indent)
+        for line in errs.splitlines()[-nginx_lines:]:
+            print(indent + line[:300])
+
+
+class CaseContext:
+    """What one test case owns: temporary folders and running stacks, all
+    stopped and removed by cleanup(), logs shown when the case failed.
+    Suites subclass it for their own helpers."""
+
+    prefix = "xsltpress-case."
+
+    def __init__(self, name, binary=None, keep=False):
+        self.name = name
+        self.binary = binary
+        self.keep = keep
+        self.dirs = []
+        self.stacks = []
+
+    def tmpdir(self, prefix=None):
+        d = tempfile.mkdtemp(prefix=prefix or self.prefix)
+        self.dirs.append(d)
+        return d
+
+    def folder(self, samples=True, extra=None):
+        """A temporary articles folder: a copy of the sample articles
+        (unless SAMPLES is false) plus EXTRA {name: bytes}."""
+        d = os.path.join(self.tmpdir(), "articles")
+        os.mkdir(d)
+        src = os.path.join(ROOT, "articles")
+        for n in os.listdir(src) if samples else ():
+            if n.endswith(".xml"):
+                shutil.copy(os.path.join(src, n), d)
+        for name, data in (extra or {}).items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+        return d
+
+    def start(self, folder, env=None, cls=Stack, **kw):
+        kw.setdefault("binary", self.binary)
+        st = cls(articles_dir=folder, extra_env=dict(env or {}), keep_dir=self.keep, **kw)
+        self.stacks.append(st)
+        st.start()
+        return st
+
+    def cleanup(self, failed):
+        for st in self.stacks:
+            try:
+                st.stop()
+            except Exception as e:  # noqa: BLE001
+                print("  (stopping a stack: %s)" % e)
+        if failed:
+            for st in self.stacks:
+                print_logs(st, 15, 5, indent="  ")
+        if failed and self.keep:
+            print("  kept: %s" % " ".join(self.dirs + [s.dir for s in self.stacks if s.dir]))
+            return
+        for d in self.dirs:
+            subprocess.run(["chmod", "-R", "u+rwX", d], stderr=subprocess.DEVNULL)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def case_registry():
+    """Returns (CASES, case): a list of (name, function) and a decorator
+    that appends to it, for suites that are a list of named cases."""
+    cases = []
+
+    def case(name):
+        def deco(fn):
+            cases.append((name, fn))
+            return fn
+        return deco
+    return cases, case
+
+
 def vm_rss_kb(pid):
     """Resident memory of process PID in kB, from /proc."""
     with open("/proc/%d/status" % pid) as f:
