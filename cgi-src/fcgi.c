@@ -132,6 +132,27 @@ worker(void *arg)
 	return NULL;
 }
 
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/* A thread that left these unblocked (the watcher, say) could be handed a
+ * SIGTERM meant for sigwait: the process would die mid-request, or, under
+ * valgrind's signal emulation, never hear it at all. */
+void
+fcgi_block_signals(void)
+{
+	sigset_t signals;
+
+	stop_signals(&signals);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+}
+
 enum xp_status
 fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
     struct xp_error *err)
@@ -145,11 +166,8 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
 		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
 		    "out of memory");
 	/* Workers never see the stop signals: this thread waits for them. */
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	fcgi_block_signals();
+	stop_signals(&signals);
 	for (unsigned i = 0; i < nthreads; i++) {
 		workers[i].server = s;
 		workers[i].listen_fd = listen_fd;
@@ -176,13 +194,18 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
 	log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
 	atomic_store(&s->stopping, true);
 	/* Wakes every thread blocked in accept() or waiting on an idle kept
-	 * connection; those serving a request finish it first. */
+	 * connection; those serving a request finish it first.  Only the read
+	 * side of a kept connection is shut: the worker may have received a
+	 * request on it a moment ago (or the fd number may now belong to
+	 * another worker's connection), and its response must still go out
+	 * whole.  A read side shut mid-request costs that request a 502 at
+	 * worst, never a truncated 200. */
 	shutdown(listen_fd, SHUT_RDWR);
 	for (unsigned i = 0; i < started; i++) {
 		int fd = atomic_load(&workers[i].idle_fd);
 
 		if (fd >= 0)
-			shutdown(fd, SHUT_RDWR);
+			shutdown(fd, SHUT_RD);
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);

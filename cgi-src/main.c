@@ -202,7 +202,7 @@ main(int argc, char **argv)
 		    &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;
-		} else if (confine(&server),
+		} else if (fcgi_block_signals(), confine(&server),
 		    watch_start(&watcher, &server, conf_path, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;

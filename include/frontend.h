@@ -13,6 +13,11 @@
  * 0660) or "HOST:PORT".  Returns the descriptor, or -1 with ERR filled. */
 int fcgi_listen(const char *spec, struct xp_error *err);
 
+/* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, and so in every
+ * thread it starts afterwards: call it before the first thread, so that
+ * only fcgi_serve's sigwait ever receives them. */
+void fcgi_block_signals(void);
+
 /* Serves FastCGI requests on LISTEN_FD with the configured number of
  * threads until SIGTERM or SIGINT, then lets in-flight requests finish.
  * SIGHUP asks WATCHER to reload the config.  Returns XP_OK on such a

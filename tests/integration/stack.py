@@ -94,8 +94,10 @@ def stop_process(proc, timeout=10.0, sig=signal.SIGTERM):
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            sys.stderr.write("stack: pid %d ignored SIGTERM for %.0fs, killing it\n"
-                             % (proc.pid, timeout))
+            name = proc.args[0] if isinstance(proc.args, (list, tuple)) else proc.args
+            sys.stderr.write("stack: %s (pid %d) ignored %s for %.0fs, killing it\n"
+                             % (os.path.basename(str(name)), proc.pid,
+                                signal.Signals(sig).name, timeout))
             try:
                 os.kill(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
