@@ -193,6 +193,81 @@ retag(struct index *idx, const struct index *old, const char *tag,
 	return true;
 }
 
+static bool
+dead_mark(struct index *idx, int64_t doc, bool dead)
+{
+	uint8_t bit = (uint8_t)(1u << (doc % 8));
+
+	if (idx->dead == NULL) {
+		if (!dead)
+			return true;
+		idx->dead = calloc((postings_count(idx->postings) + 7) / 8 + 1, 1);
+		if (idx->dead == NULL)
+			return false;
+	}
+	if (dead && !(idx->dead[doc / 8] & bit)) {
+		idx->dead[doc / 8] |= bit;
+		idx->ndead++;
+	} else if (!dead && (idx->dead[doc / 8] & bit)) {
+		idx->dead[doc / 8] &= (uint8_t)~bit;
+		idx->ndead--;
+	}
+	return true;
+}
+
+static bool
+is_dead(const struct index *idx, uint32_t doc)
+{
+	return idx->dead != NULL && (idx->dead[doc / 8] & (1u << (doc % 8)));
+}
+
+/* Gives IDX, which follows OLD by GONE and ADDED (sorted, no drafts),
+ * OLD's postings: what went is marked dead there or leaves the fresh list,
+ * what came is scanned as fresh, or revived if the postings have it. */
+static bool
+carry_postings(struct index *idx, const struct index *old,
+    struct article *const *gone, size_t ngone, struct article **added,
+    size_t nadded)
+{
+	size_t nd = (postings_count(old->postings) + 7) / 8, i = 0, j = 0;
+
+	idx->postings = postings_ref(old->postings);
+	if (old->dead != NULL) {
+		if ((idx->dead = malloc(nd + 1)) == NULL)
+			return false;
+		memcpy(idx->dead, old->dead, nd);
+		idx->ndead = old->ndead;
+	}
+	if ((idx->fresh = calloc(old->nfresh + nadded + 1,
+	    sizeof(*idx->fresh))) == NULL)
+		return false;
+	for (size_t k = 0; k < ngone; k++) {
+		int64_t doc = postings_find(idx->postings, gone[k]);
+
+		if (doc >= 0 && !dead_mark(idx, doc, true))
+			return false;
+	}
+	/* Merge the fresh list, less what went, with what came. */
+	while (i < old->nfresh || j < nadded) {
+		struct article *a;
+		int64_t doc;
+
+		if (j >= nadded || (i < old->nfresh &&
+		    index_compare(old->fresh[i], added[j]) < 0)) {
+			a = old->fresh[i++];
+			if (!is_gone(a, gone, ngone))
+				idx->fresh[idx->nfresh++] = a;
+			continue;
+		}
+		a = added[j++];
+		if ((doc = postings_find(idx->postings, a)) < 0)
+			idx->fresh[idx->nfresh++] = a;
+		else if (!dead_mark(idx, doc, false))
+			return false;
+	}
+	return true;
+}
+
 struct index *
 index_apply(const struct index *old, struct article *const *gone,
     size_t ngone, struct article *const *added_in, size_t nadded_in,
@@ -246,6 +321,9 @@ index_apply(const struct index *old, struct article *const *gone,
 		for (size_t t = 0; t < added[k]->ntags; t++)
 			if (!retag(idx, old, added[k]->tags[t], gone, ngone, added, nadded))
 				goto fail;
+	if (old->postings != NULL &&
+	    !carry_postings(idx, old, gone, ngone, added, nadded))
+		goto fail;
 	free(added);
 	return idx;
 fail:
@@ -274,6 +352,9 @@ index_unref(struct index *idx)
 	for (size_t i = 0; strmap_next(&idx->by_tag, &i, &key, &value);)
 		tag_list_unref(value);
 	strmap_release(&idx->by_tag);
+	postings_unref(idx->postings);
+	free(idx->dead);
+	free(idx->fresh);
 	for (size_t i = 0; i < idx->count; i++)
 		article_unref(idx->articles[i]);
 	free(idx->articles);
@@ -339,4 +420,182 @@ index_next_due(const struct index *idx, time_t now)
 
 	index_listed(idx, now, &first);
 	return first > 0 ? idx->articles[first - 1]->published.instant : 0;
+}
+
+bool
+index_postings_stale(const struct index *idx)
+{
+	if (idx->postings == NULL)
+		return idx->count > 0;
+	return idx->ndead + idx->nfresh >
+	    64 + postings_count(idx->postings) / 16;
+}
+
+struct index *
+index_with_postings(const struct index *idx, struct postings *p)
+{
+	struct index *copy = index_apply(idx, NULL, 0, NULL, 0, idx->generation);
+	size_t ndocs = postings_count(p);
+
+	if (copy == NULL)
+		return NULL;
+	postings_unref(copy->postings);
+	free(copy->dead);
+	free(copy->fresh);
+	copy->dead = NULL;
+	copy->fresh = NULL;
+	copy->ndead = copy->nfresh = 0;
+	copy->postings = postings_ref(p);
+	for (uint32_t d = 0; d < ndocs; d++) {
+		struct article *a = postings_doc(p, d);
+		size_t at = index_position(copy, a);
+
+		if ((at == (size_t)-1 || copy->articles[at] != a) &&
+		    !dead_mark(copy, d, true))
+			goto fail;
+	}
+	if ((copy->fresh = calloc(copy->count + 1, sizeof(*copy->fresh))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < copy->count; i++)
+		if (postings_find(p, copy->articles[i]) < 0)
+			copy->fresh[copy->nfresh++] = copy->articles[i];
+	return copy;
+fail:
+	index_unref(copy);
+	return NULL;
+}
+
+/* A search's matches in two runs, each in listing order: the articles
+ * whose title holds every term, and the rest. */
+struct hits {
+	struct article **title, **rest;
+	size_t ntitle, nrest;
+};
+
+static bool
+hits_alloc(struct hits *h, size_t n)
+{
+	h->ntitle = h->nrest = 0;
+	h->title = calloc(n + 1, sizeof(*h->title));
+	h->rest = calloc(n + 1, sizeof(*h->rest));
+	return h->title != NULL && h->rest != NULL;
+}
+
+static void
+hits_release(struct hits *h)
+{
+	free(h->title);
+	free(h->rest);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Adds the articles among the N of LIST listed at NOW that Q matches. */
+static void
+scan(struct article *const *list, size_t n, const struct query *q,
+    time_t now, struct hits *h)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct article *a = list[i];
+
+		if (a->published.instant > now || !search_matches(&a->terms, q))
+			continue;
+		if (search_matches(&a->title_terms, q))
+			h->title[h->ntitle++] = a;
+		else
+			h->rest[h->nrest++] = a;
+	}
+}
+
+/* The matches of Q among the postings' live documents.  Only when
+ * FUTURE (some articles are not yet due) is any article itself read. */
+static bool
+from_postings(const struct index *idx, const struct query *q, time_t now,
+    bool future, struct hits *h)
+{
+	uint32_t *docs = NULL, *titled = NULL;
+	int64_t ndocs, ntitled = 0, t = 0;
+	bool ok = false;
+
+	if ((ndocs = postings_match(idx->postings, q, &docs)) < 0 ||
+	    (ndocs > 0 &&
+	    (ntitled = postings_match_title(idx->postings, q, &titled)) < 0) ||
+	    !hits_alloc(h, (size_t)ndocs))
+		goto done;
+	for (int64_t k = 0; k < ndocs; k++) {
+		struct article *a = postings_doc(idx->postings, docs[k]);
+		bool in_title;
+
+		/* Title words are among all words: a sub-list, same order. */
+		while (t < ntitled && titled[t] < docs[k])
+			t++;
+		in_title = t < ntitled && titled[t] == docs[k];
+		if (is_dead(idx, docs[k]) ||
+		    (future && a->published.instant > now))
+			continue;
+		if (in_title)
+			h->title[h->ntitle++] = a;
+		else
+			h->rest[h->nrest++] = a;
+	}
+	ok = true;
+done:
+	free(docs);
+	free(titled);
+	return ok;
+}
+
+/* Merges the sorted runs A (NA) and B (NB) into OUT; returns NA + NB. */
+static size_t
+merge(struct article *const *a, size_t na, struct article *const *b,
+    size_t nb, struct article **out)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < na || j < nb)
+		out[n++] = j >= nb || (i < na && index_compare(a[i], b[j]) < 0) ?
+		    a[i++] : b[j++];
+	return n;
+}
+
+int64_t
+index_search(const struct index *idx, const struct query *q, time_t now,
+    struct article ***out)
+{
+	struct hits base = { 0 }, fresh = { 0 };
+	struct article **ranked = NULL;
+	size_t first, n = 0;
+	bool ok;
+
+	*out = NULL;
+	if (q->nterms == 0)
+		return 0;
+	index_listed(idx, now, &first);
+	if (idx->postings == NULL) {
+		ok = hits_alloc(&base, idx->count);
+		if (ok)
+			scan(idx->articles, idx->count, q, now, &base);
+	} else {
+		ok = from_postings(idx, q, now, first > 0, &base) &&
+		    hits_alloc(&fresh, idx->nfresh);
+		if (ok)
+			scan(idx->fresh, idx->nfresh, q, now, &fresh);
+	}
+	/* Documents are numbered in the listing order they were built in,
+	 * which an article keeps: each run of base and fresh is sorted. */
+	if (ok && base.ntitle + base.nrest + fresh.ntitle + fresh.nrest > 0) {
+		ranked = calloc(base.ntitle + base.nrest + fresh.ntitle +
+		    fresh.nrest, sizeof(*ranked));
+		if ((ok = ranked != NULL)) {
+			n = merge(base.title, base.ntitle, fresh.title,
+			    fresh.ntitle, ranked);
+			n += merge(base.rest, base.nrest, fresh.rest,
+			    fresh.nrest, ranked + n);
+		}
+	}
+	hits_release(&base);
+	hits_release(&fresh);
+	if (!ok)
+		return -1;
+	*out = ranked;
+	return (int64_t)n;
 }

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "frontend.h"
 #include "log.h"
+#include "reindex.h"
 #include "render.h"
 #include "sandbox.h"
 #include "server.h"
@@ -207,11 +208,16 @@ main(int argc, char **argv)
 			log_error(LOG_ERROR, &err);
 			status = 1;
 		} else {
+			struct reindexer reindexer;
+
+			if (reindex_start(&reindexer, &server, &err) != XP_OK)
+				log_error(LOG_WARN, &err);
 			if (fcgi_serve(&server, listen_fd, &watcher, &err) != XP_OK) {
 				log_error(LOG_ERROR, &err);
 				status = 1;
 			}
 			watch_stop(&watcher);
+			reindex_stop(&reindexer);
 		}
 		if (socket_spec != NULL && strncmp(socket_spec, "unix:", 5) == 0)
 			unlink(socket_spec + 5);

@@ -73,8 +73,6 @@ struct filter {
 	enum listing_kind kind;
 	const char *tag;
 	int year, month;
-	const struct query *query;
-	bool title_only;       /* search: the first, title-matching pass */
 };
 
 static bool
@@ -88,12 +86,7 @@ keep(const struct article *a, const struct filter *f)
 	case LIST_MONTH:
 		return a->published.year == f->year &&
 		    a->published.month == f->month;
-	case LIST_SEARCH:
-		/* Title matches first, then the rest, each in listing order. */
-		if (f->title_only)
-			return search_matches(&a->title_terms, f->query);
-		return !search_matches(&a->title_terms, f->query) &&
-		    search_matches(&a->terms, f->query);
+	case LIST_SEARCH:      /* selected by index_search */
 	case LIST_ALL:
 		break;
 	}
@@ -104,9 +97,10 @@ int
 page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 {
 	const struct index *idx = pc->site->index;
-	struct filter f = { kind, NULL, 0, 0, NULL, false };
+	struct filter f = { kind, NULL, 0, 0 };
 	size_t first, listed = index_listed(idx, pc->now, &first);
 	struct query query;
+	int64_t found;
 
 	memset(sel, 0, sizeof(*sel));
 	switch (kind) {
@@ -142,20 +136,19 @@ page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 
 		if (!search_parse_query(raw ? raw : "", raw ? len : 0, &query))
 			return 400;
-		f.query = &query;
-		if (query.nterms == 0)
-			return 200;
-		break;
+		/* Title matches first, then the rest, each in listing order. */
+		if ((found = index_search(idx, &query, pc->now, &sel->owned)) < 0)
+			return 503;
+		sel->items = sel->owned;
+		sel->count = (size_t)found;
+		return 200;
 	}
 	}
 	if ((sel->owned = calloc(listed + 1, sizeof(*sel->owned))) == NULL)
 		return 503;
-	for (int pass = kind == LIST_SEARCH ? 0 : 1; pass < 2; pass++) {
-		f.title_only = pass == 0;
-		for (size_t i = first; i < idx->count; i++)
-			if (keep(idx->articles[i], &f))
-				sel->owned[sel->count++] = idx->articles[i];
-	}
+	for (size_t i = first; i < idx->count; i++)
+		if (keep(idx->articles[i], &f))
+			sel->owned[sel->count++] = idx->articles[i];
 	sel->items = sel->owned;
 	if (sel->count == 0 && kind != LIST_SEARCH)
 		return 404;

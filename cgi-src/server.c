@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "reindex.h"
 #include "server.h"
 
 void
@@ -33,6 +34,7 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->publish_lock, NULL);
 	atomic_init(&s->stopping, false);
 	s->cfg = config_ref(cfg);
 	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0);
@@ -65,26 +67,57 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 	return XP_OK;
 }
 
-bool
-server_publish(struct server *s)
+/* Makes SITE (whose reference this takes) the one new requests see, and
+ * asks for new search postings when its own have gone stale.  The caller
+ * holds publish_lock. */
+static void
+swap_site(struct server *s, struct site *site)
 {
-	/* The previous snapshot is this folder's unless the folder was just
-	 * replaced (a config reload), which the folder knows and rebuilds. */
-	struct index *idx = folder_snapshot(s->folder,
-	    s->current ? s->current->index : NULL);
-	struct site *site = NULL, *old;
+	struct site *old;
 
-	if (idx != NULL)
-		site = site_new(s->cfg, idx, s->sheets);
-	index_unref(idx);
-	if (site == NULL)
-		return false;
 	pthread_mutex_lock(&s->lock);
 	old = s->current;
 	s->current = site;
 	pthread_mutex_unlock(&s->lock);
 	site_unref(old);
-	return true;
+	if (s->reindexer != NULL && index_postings_stale(site->index))
+		reindex_request(s->reindexer);
+}
+
+bool
+server_publish(struct server *s)
+{
+	struct site *site = NULL;
+	struct index *idx;
+
+	pthread_mutex_lock(&s->publish_lock);
+	/* The previous snapshot is this folder's unless the folder was just
+	 * replaced (a config reload), which the folder knows and rebuilds. */
+	idx = folder_snapshot(s->folder, s->current ? s->current->index : NULL);
+	if (idx != NULL)
+		site = site_new(s->cfg, idx, s->sheets);
+	index_unref(idx);
+	if (site != NULL)
+		swap_site(s, site);
+	pthread_mutex_unlock(&s->publish_lock);
+	return site != NULL;
+}
+
+bool
+server_attach_postings(struct server *s, struct postings *p)
+{
+	struct site *cur, *site = NULL;
+	struct index *idx;
+
+	pthread_mutex_lock(&s->publish_lock);
+	cur = s->current;
+	if ((idx = index_with_postings(cur->index, p)) != NULL)
+		site = site_new(cur->cfg, idx, cur->sheets);
+	index_unref(idx);
+	if (site != NULL)
+		swap_site(s, site);
+	pthread_mutex_unlock(&s->publish_lock);
+	return site != NULL;
 }
 
 struct site *
@@ -108,4 +141,5 @@ server_release(struct server *s)
 	config_free(s->cfg);
 	cache_release(&s->cache);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->publish_lock);
 }

@@ -10,9 +10,13 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "article.h"
-#include "strmap.h"
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "article.h"
+#include "postings.h"
+#include "search.h"
+#include "strmap.h"
 
 struct index {
 	atomic_int refs;
@@ -23,6 +27,15 @@ struct index {
 	struct strmap by_tag;       /* tag -> struct tag_list */
 	uint64_t fingerprint;       /* of every article's content, in order */
 	unsigned long generation;   /* grows with every snapshot */
+	/* Search: the postings built from this or an earlier snapshot (NULL
+	 * until the first is built: search then scans every article), which
+	 * of their documents this snapshot no longer holds, and the articles
+	 * it holds that they lack, in listing order. */
+	struct postings *postings;
+	uint8_t *dead;              /* bitmap by document number, or NULL */
+	size_t ndead;
+	struct article **fresh;     /* borrowed from articles */
+	size_t nfresh;
 };
 
 /* The articles carrying one tag, in listing order (future ones first).
@@ -71,6 +84,26 @@ size_t index_position(const struct index *idx, const struct article *a);
 
 /* The articles tagged TAG, or NULL when no article is. Borrowed. */
 const struct tag_list *index_tag(const struct index *idx, const char *tag);
+
+/* True when IDX has no postings yet, or so many articles changed since
+ * they were built that a rebuild pays: more than 64 plus a sixteenth of
+ * them, so a rebuild costs about as much as the changes it folds in. */
+bool index_postings_stale(const struct index *idx);
+
+/* A snapshot like IDX that searches through P, built from the articles of
+ * IDX or of an earlier snapshot, in their listing order (search merges by
+ * document number): the articles P holds that IDX does not are
+ * marked dead, those IDX holds that P lacks are scanned.  Costs one pass
+ * over the articles.  Returns the snapshot with one reference, or NULL
+ * when out of memory. */
+struct index *index_with_postings(const struct index *idx, struct postings *p);
+
+/* The articles listed at NOW that hold every term of Q: those whose title
+ * holds them first, then the rest, each in listing order.  Fills *OUT with
+ * a new array the caller frees (borrowed articles; NULL when none) and
+ * returns how many, or -1 when out of memory. */
+int64_t index_search(const struct index *idx, const struct query *q,
+    time_t now, struct article ***out);
 
 /* The listing order: published newest first, then slug A to Z. */
 int index_compare(const struct article *a, const struct article *b);

@@ -11,12 +11,17 @@
 #include "config.h"
 #include "error.h"
 #include "folder.h"
+#include "postings.h"
 #include "render.h"
 #include "site.h"
 
 struct server {
 	pthread_mutex_t lock;        /* guards current, and only it */
 	struct site *current;        /* what new requests are served from */
+	/* Held by whoever replaces current (the loading thread, the search
+	 * reindexer) from reading it to swapping, so no update is lost. */
+	pthread_mutex_t publish_lock;
+	struct reindexer *reindexer; /* NULL unless serving FastCGI */
 	struct cache cache;          /* rendered pages; locks itself */
 	/* The rest is touched only by the thread that loads (main at start,
 	 * then the watcher), never by request threads. */
@@ -41,6 +46,11 @@ struct site *server_site(struct server *s);
  * makes it the one new requests see.  Requests already running keep the
  * site they hold.  Returns false when out of memory (the old site stays). */
 bool server_publish(struct server *s);
+
+/* Makes the current site search through P (built from it or an earlier
+ * one), keeping its articles, config and stylesheets.  Returns false when
+ * out of memory (the site stays as it was). */
+bool server_attach_postings(struct server *s, struct postings *p);
 
 void server_release(struct server *s);
 

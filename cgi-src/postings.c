@@ -1,0 +1,443 @@
+/* postings.c - the inverted index: for each word, its documents.
+ *
+ * Two passes over the articles' word sets: the first counts each word's
+ * documents and the bytes its list will take, the second writes every list
+ * into one block.  No allocation per word or per document. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "postings.h"
+
+/* How many documents go by between two looks at the stop flag. */
+#define STOP_EVERY 512
+
+struct term {
+	uint32_t hash;
+	uint32_t df;        /* documents holding the word; 0: empty slot */
+	uint32_t last;      /* while building: the last document added */
+	uint32_t len;       /* bytes of its list */
+	uint64_t off;       /* where the list starts in data */
+	bool bitmap;        /* a bit per document rather than varints */
+};
+
+/* The lists of one field: every word of an article, or its title's. */
+struct field {
+	struct term *terms;     /* open addressing, a power of two */
+	size_t terms_cap, nterms;
+	uint8_t *data;
+	size_t data_len;
+};
+
+enum { FIELD_ALL, FIELD_TITLE, NFIELDS };
+
+struct postings {
+	atomic_int refs;
+	struct article **docs;
+	size_t ndocs;
+	struct field fields[NFIELDS];
+	uint32_t *by_ptr;       /* article pointer -> document + 1; 0: empty */
+	size_t by_ptr_cap;
+};
+
+static const struct term_set *
+words_of(const struct article *a, int field)
+{
+	return field == FIELD_TITLE ? &a->title_terms : &a->terms;
+}
+
+static size_t
+mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x45d9f3bu;
+	h ^= h >> 16;
+	return h;
+}
+
+static size_t
+mix_ptr(const void *p)
+{
+	uint64_t v = (uint64_t)(uintptr_t)p;
+
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (size_t)v;
+}
+
+static size_t
+varint_len(uint32_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static size_t
+varint_put(uint8_t *out, uint32_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Reads a varint at *AT, which stops before END. */
+static uint32_t
+varint_get(const uint8_t **at, const uint8_t *end)
+{
+	uint32_t v = 0;
+	unsigned shift = 0;
+
+	while (*at < end) {
+		uint8_t b = *(*at)++;
+
+		v |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	return v;
+}
+
+/* The slot of HASH in TERMS (CAP slots): its own, or the empty one it
+ * would take. */
+static struct term *
+term_slot(struct term *terms, size_t cap, uint32_t hash)
+{
+	size_t i = mix32(hash) & (cap - 1);
+
+	while (terms[i].df != 0 && terms[i].hash != hash)
+		i = (i + 1) & (cap - 1);
+	return &terms[i];
+}
+
+static const struct term *
+term_find(const struct field *f, uint32_t hash)
+{
+	const struct term *t;
+
+	if (f->terms_cap == 0)
+		return NULL;
+	t = term_slot(f->terms, f->terms_cap, hash);
+	return t->df != 0 ? t : NULL;
+}
+
+/* Doubles the word table, keeping it at most half full. */
+static bool
+terms_grow(struct field *f)
+{
+	size_t cap = f->terms_cap ? f->terms_cap * 2 : 256;
+	struct term *terms = calloc(cap, sizeof(*terms));
+
+	if (terms == NULL)
+		return false;
+	for (size_t i = 0; i < f->terms_cap; i++)
+		if (f->terms[i].df != 0)
+			*term_slot(terms, cap, f->terms[i].hash) = f->terms[i];
+	free(f->terms);
+	f->terms = terms;
+	f->terms_cap = cap;
+	return true;
+}
+
+/* Pass one: each word's document count and list length in varints. */
+static bool
+count_terms(struct postings *p, int field, const atomic_bool *stop)
+{
+	struct field *f = &p->fields[field];
+
+	for (uint32_t d = 0; d < p->ndocs; d++) {
+		const struct term_set *set = words_of(p->docs[d], field);
+
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
+			return false;
+		for (size_t k = 0; k < set->count; k++) {
+			struct term *t;
+
+			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f))
+				return false;
+			t = term_slot(f->terms, f->terms_cap, set->hashes[k]);
+			if (t->df == 0) {
+				t->hash = set->hashes[k];
+				f->nterms++;
+				t->len += (uint32_t)varint_len(d);
+			} else {
+				t->len += (uint32_t)varint_len(d - t->last);
+			}
+			t->last = d;
+			t->df++;
+		}
+	}
+	return true;
+}
+
+/* Pass two: lay the lists out, each in its smaller form, and fill them. */
+static bool
+fill_terms(struct postings *p, int field, const atomic_bool *stop)
+{
+	struct field *f = &p->fields[field];
+	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0;
+
+	for (size_t i = 0; i < f->terms_cap; i++) {
+		struct term *t = &f->terms[i];
+
+		if (t->df == 0)
+			continue;
+		t->bitmap = t->len >= bitmap_len;
+		t->off = off;
+		off += t->bitmap ? bitmap_len : t->len;
+		t->len = 0;          /* bytes written so far, from here on */
+		t->last = 0;
+	}
+	f->data_len = off;
+	if ((f->data = calloc(off + 1, 1)) == NULL)
+		return false;
+	for (uint32_t d = 0; d < p->ndocs; d++) {
+		const struct term_set *set = words_of(p->docs[d], field);
+
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
+			return false;
+		for (size_t k = 0; k < set->count; k++) {
+			struct term *t = term_slot(f->terms, f->terms_cap,
+			    set->hashes[k]);
+			uint8_t *list = f->data + t->off;
+
+			if (t->bitmap) {
+				list[d / 8] |= (uint8_t)(1u << (d % 8));
+			} else {
+				t->len += (uint32_t)varint_put(list + t->len,
+				    t->len == 0 ? d : d - t->last);
+				t->last = d;
+			}
+		}
+	}
+	for (size_t i = 0; i < f->terms_cap; i++)
+		if (f->terms[i].bitmap)
+			f->terms[i].len = (uint32_t)bitmap_len;
+	return true;
+}
+
+static bool
+index_pointers(struct postings *p)
+{
+	size_t cap = 16;
+
+	while (cap < p->ndocs * 2)
+		cap *= 2;
+	if ((p->by_ptr = calloc(cap, sizeof(*p->by_ptr))) == NULL)
+		return false;
+	p->by_ptr_cap = cap;
+	for (uint32_t d = 0; d < p->ndocs; d++) {
+		size_t i = mix_ptr(p->docs[d]) & (cap - 1);
+
+		while (p->by_ptr[i] != 0)
+			i = (i + 1) & (cap - 1);
+		p->by_ptr[i] = d + 1;
+	}
+	return true;
+}
+
+struct postings *
+postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
+{
+	struct postings *p;
+
+	if (n >= UINT32_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	atomic_init(&p->refs, 1);
+	if ((p->docs = calloc(n + 1, sizeof(*p->docs))) == NULL) {
+		free(p);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		p->docs[p->ndocs++] = article_ref(docs[i]);
+	if (!index_pointers(p))
+		goto fail;
+	for (int field = 0; field < NFIELDS; field++)
+		if (!count_terms(p, field, stop) || !fill_terms(p, field, stop))
+			goto fail;
+	return p;
+fail:
+	postings_unref(p);
+	return NULL;
+}
+
+struct postings *
+postings_ref(struct postings *p)
+{
+	if (p != NULL)
+		atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+	return p;
+}
+
+void
+postings_unref(struct postings *p)
+{
+	if (p == NULL ||
+	    atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; i < p->ndocs; i++)
+		article_unref(p->docs[i]);
+	free(p->docs);
+	for (int field = 0; field < NFIELDS; field++) {
+		free(p->fields[field].terms);
+		free(p->fields[field].data);
+	}
+	free(p->by_ptr);
+	free(p);
+}
+
+size_t
+postings_count(const struct postings *p)
+{
+	return p->ndocs;
+}
+
+struct article *
+postings_doc(const struct postings *p, uint32_t doc)
+{
+	return doc < p->ndocs ? p->docs[doc] : NULL;
+}
+
+int64_t
+postings_find(const struct postings *p, const struct article *a)
+{
+	size_t i = mix_ptr(a) & (p->by_ptr_cap - 1);
+
+	for (; p->by_ptr[i] != 0; i = (i + 1) & (p->by_ptr_cap - 1))
+		if (p->docs[p->by_ptr[i] - 1] == a)
+			return p->by_ptr[i] - 1;
+	return -1;
+}
+
+static int
+compare_df(const void *x, const void *y)
+{
+	const struct term *a = *(const struct term *const *)x;
+	const struct term *b = *(const struct term *const *)y;
+
+	return a->df < b->df ? -1 : a->df > b->df;
+}
+
+/* Writes T's documents, ascending, to OUT (room for t->df). */
+static size_t
+term_decode(const struct field *f, const struct term *t, uint32_t *out)
+{
+	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	size_t n = 0;
+	uint32_t doc = 0;
+
+	if (t->bitmap) {
+		for (size_t byte = 0; byte < t->len; byte++)
+			for (uint8_t bits = at[byte]; bits != 0; bits &= bits - 1)
+				out[n++] = (uint32_t)(byte * 8) +
+				    (uint32_t)__builtin_ctz(bits);
+		return n;
+	}
+	while (at < end) {
+		doc = n == 0 ? varint_get(&at, end) : doc + varint_get(&at, end);
+		out[n++] = doc;
+	}
+	return n;
+}
+
+/* Keeps those of the N documents in DOCS (ascending) that T holds;
+ * returns how many are left. */
+static size_t
+term_filter(const struct field *f, const struct term *t, uint32_t *docs,
+    size_t n)
+{
+	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	size_t kept = 0;
+	uint32_t doc = 0;
+	bool started = false;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t want = docs[i];
+
+		if (t->bitmap) {
+			if (at[want / 8] & (1u << (want % 8)))
+				docs[kept++] = want;
+			continue;
+		}
+		while ((!started || doc < want) && at < end) {
+			doc = started ? doc + varint_get(&at, end) :
+			    varint_get(&at, end);
+			started = true;
+		}
+		if (started && doc == want)
+			docs[kept++] = want;
+		else if (doc < want)
+			break;           /* the list ran out */
+	}
+	return kept;
+}
+
+static int64_t
+match_field(const struct field *f, const struct query *q, uint32_t **out)
+{
+	const struct term *terms[SEARCH_TERMS_MAX];
+	uint32_t *docs;
+	size_t n;
+
+	*out = NULL;
+	if (q->nterms == 0)
+		return 0;
+	for (size_t i = 0; i < q->nterms; i++)
+		if ((terms[i] = term_find(f, q->terms[i])) == NULL)
+			return 0;
+	/* The rarest word first: every later one only narrows its list. */
+	qsort(terms, q->nterms, sizeof(terms[0]), compare_df);
+	if ((docs = malloc(terms[0]->df * sizeof(*docs))) == NULL)
+		return -1;
+	n = term_decode(f, terms[0], docs);
+	for (size_t i = 1; i < q->nterms && n > 0; i++)
+		n = term_filter(f, terms[i], docs, n);
+	if (n == 0) {
+		free(docs);
+		return 0;
+	}
+	*out = docs;
+	return (int64_t)n;
+}
+
+int64_t
+postings_match(const struct postings *p, const struct query *q,
+    uint32_t **out)
+{
+	return match_field(&p->fields[FIELD_ALL], q, out);
+}
+
+int64_t
+postings_match_title(const struct postings *p, const struct query *q,
+    uint32_t **out)
+{
+	return match_field(&p->fields[FIELD_TITLE], q, out);
+}
+
+size_t
+postings_terms(const struct postings *p)
+{
+	return p->fields[FIELD_ALL].nterms;
+}
+
+size_t
+postings_bytes(const struct postings *p)
+{
+	size_t n = sizeof(*p) + p->ndocs * sizeof(*p->docs) +
+	    p->by_ptr_cap * sizeof(*p->by_ptr);
+
+	for (int field = 0; field < NFIELDS; field++)
+		n += p->fields[field].terms_cap * sizeof(struct term) +
+		    p->fields[field].data_len;
+	return n;
+}

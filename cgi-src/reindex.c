@@ -1,0 +1,125 @@
+/* reindex.c - search postings built off the request path. */
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "postings.h"
+#include "reindex.h"
+#include "server.h"
+
+static double
+seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Builds postings from the current site's articles and attaches them to
+ * whatever site is current by then (changes made meanwhile are scanned
+ * until the next build). */
+static void
+rebuild(struct reindexer *r)
+{
+	struct site *site = server_site(r->server);
+	struct index *idx = index_ref(site->index);
+	struct postings *p;
+	struct timespec start;
+
+	site_unref(site);
+	if (!index_postings_stale(idx)) {
+		index_unref(idx);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	p = postings_build(idx->articles, idx->count, &r->stop);
+	index_unref(idx);
+	if (p == NULL) {
+		if (!atomic_load(&r->stop))
+			log_msg(LOG_ERROR, "out of memory building the search"
+			    " index; search scans the articles instead");
+		return;
+	}
+	if (!server_attach_postings(r->server, p))
+		log_msg(LOG_ERROR, "out of memory attaching the search index;"
+		    " search scans the articles instead");
+	else
+		log_msg(LOG_INFO, "search index: %zu articles, %zu words,"
+		    " %.1f MiB, built in %.2f s", postings_count(p),
+		    postings_terms(p), (double)postings_bytes(p) / 1048576.0,
+		    seconds_since(&start));
+	postings_unref(p);
+}
+
+static void *
+reindex_main(void *arg)
+{
+	struct reindexer *r = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		while (!r->wanted && !r->quit)
+			pthread_cond_wait(&r->wake, &r->lock);
+		if (r->quit) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		r->wanted = false;
+		pthread_mutex_unlock(&r->lock);
+		rebuild(r);
+	}
+	return NULL;
+}
+
+enum xp_status
+reindex_start(struct reindexer *r, struct server *s, struct xp_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->server = s;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	atomic_init(&r->stop, false);
+	r->wanted = true;
+	if (pthread_create(&r->thread, NULL, reindex_main, r) != 0)
+		return xp_error_set(err, XP_ERR_NOMEM, "search index", 0,
+		    "cannot start the thread that builds it; search scans"
+		    " the articles instead");
+	r->running = true;
+	pthread_mutex_lock(&s->publish_lock);
+	s->reindexer = r;
+	pthread_mutex_unlock(&s->publish_lock);
+	return XP_OK;
+}
+
+void
+reindex_request(struct reindexer *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->wanted = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+reindex_stop(struct reindexer *r)
+{
+	if (r->server != NULL) {
+		pthread_mutex_lock(&r->server->publish_lock);
+		r->server->reindexer = NULL;
+		pthread_mutex_unlock(&r->server->publish_lock);
+	}
+	if (r->running) {
+		atomic_store(&r->stop, true);
+		pthread_mutex_lock(&r->lock);
+		r->quit = true;
+		pthread_cond_signal(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->thread, NULL);
+		r->running = false;
+	}
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->wake);
+	r->server = NULL;
+}

@@ -1,0 +1,65 @@
+/* postings.h - the inverted index behind search: for each word, the
+ * articles that hold it.
+ *
+ * A postings segment is built once from a set of articles and never changes
+ * (Lucene's segments, in small).  The snapshots that follow the live folder
+ * share it: each marks the articles that went since as dead and scans the
+ * few added since (index.c), until enough has changed that a rebuild in the
+ * background pays (reindex.c).
+ *
+ * A word's documents are kept as a bitmap when that is smaller (a word in
+ * one article of eight or more), else as delta-coded varints: a few bytes
+ * a (word, article) pair at most, and an eighth of a bit a document for
+ * the commonest words. */
+#ifndef XP_POSTINGS_H
+#define XP_POSTINGS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "article.h"
+#include "search.h"
+
+struct postings;
+
+/* Builds the postings of DOCS (N articles; a document's number is its
+ * position in DOCS).  Takes a reference on each article, so the segment
+ * may outlive the snapshot it was built from.  STOP, when not NULL, is
+ * polled now and then: once true, the build is abandoned.  Returns the
+ * segment with one reference (postings_unref frees), or NULL when out of
+ * memory or stopped. */
+struct postings *postings_build(struct article *const *docs, size_t n,
+    const atomic_bool *stop);
+
+struct postings *postings_ref(struct postings *p);
+/* Drops one reference; the last frees the segment and drops its articles'
+ * references.  NULL is fine. */
+void postings_unref(struct postings *p);
+
+/* Number of documents in P. */
+size_t postings_count(const struct postings *p);
+
+/* Document DOC of P (borrowed: valid while P is held). */
+struct article *postings_doc(const struct postings *p, uint32_t doc);
+
+/* The number of article A in P (the same version: pointer identity), or
+ * -1 when P does not hold it. */
+int64_t postings_find(const struct postings *p, const struct article *a);
+
+/* The documents of P that hold every term of Q, ascending, in a new array
+ * *OUT (the caller frees it; NULL when there are none).  Returns how many,
+ * or -1 when out of memory.  An empty query matches nothing. */
+int64_t postings_match(const struct postings *p, const struct query *q,
+    uint32_t **out);
+
+/* The same, for the words of the titles alone: what ranks first. */
+int64_t postings_match_title(const struct postings *p, const struct query *q,
+    uint32_t **out);
+
+/* Distinct words, and bytes of memory the segment uses: for the log. */
+size_t postings_terms(const struct postings *p);
+size_t postings_bytes(const struct postings *p);
+
+#endif
