@@ -130,7 +130,7 @@ static enum xp_status
 export_everything(struct export_ctx *x)
 {
 	static const char *const singles[] = { "tags/", "archive/", "search/",
-		"feed.xml", "sitemap.xml", "robots.txt", "style.css",
+		"feed.xml", "feed.json", "sitemap.xml", "robots.txt", "style.css",
 		"favicon.svg" };
 	const struct index *idx = x->site->index;
 	size_t first, listed = index_listed(idx, x->now, &first);
@@ -165,6 +165,9 @@ export_everything(struct export_ctx *x)
 		if ((st = export_listing(x, path, n)) != XP_OK)
 			return st;
 		snprintf(path, sizeof(path), "tags/%s/feed.xml", list->tag);
+		if ((st = export_one(x, path, 200, NULL)) != XP_OK)
+			return st;
+		snprintf(path, sizeof(path), "tags/%s/feed.json", list->tag);
 		if ((st = export_one(x, path, 200, NULL)) != XP_OK)
 			return st;
 	}

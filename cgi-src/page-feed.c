@@ -1,5 +1,7 @@
 /* page-feed.c - Atom feeds (RFC 4287) with full content: the site's,
- * "/feed.xml", and one per tag, "/tags/T/feed.xml". */
+ * "/feed.xml", and one per tag, "/tags/T/feed.xml"; and the same as JSON
+ * Feed 1.1, "feed.json" beside each.  One page document serves both: only
+ * the stylesheet differs. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +11,19 @@
 
 #define FEED_ENTRIES 20
 #define CT_ATOM "application/atom+xml; charset=utf-8"
+#define CT_JSON_FEED "application/feed+json; charset=utf-8"
+
+static enum listing_kind
+feed_kind(const struct page_ctx *pc)
+{
+	return (enum listing_kind)(pc->variant & ~FEED_JSON);
+}
+
+static bool
+is_json(const struct page_ctx *pc)
+{
+	return (pc->variant & FEED_JSON) != 0;
+}
 
 static size_t
 feed_length(const struct selection *sel)
@@ -20,9 +35,9 @@ bool
 page_feed_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 {
 	struct selection sel;
-	uint64_t h = hash_str(HASH_INIT, "feed");
+	uint64_t h = hash_str(HASH_INIT, is_json(pc) ? "feed.json" : "feed");
 
-	if (page_select(pc, (enum listing_kind)pc->variant, &sel) != 200) {
+	if (page_select(pc, feed_kind(pc), &sel) != 200) {
 		selection_release(&sel);
 		return false;
 	}
@@ -32,7 +47,7 @@ page_feed_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 		h = hash_u64(h, sel.items[i]->content_hash);
 	selection_release(&sel);
 	*fp = h;
-	resp->content_type = CT_ATOM;
+	resp->content_type = is_json(pc) ? CT_JSON_FEED : CT_ATOM;
 	resp->max_age = (long)pc->site->cfg->max_age;
 	return true;
 }
@@ -54,14 +69,15 @@ page_feed(struct page_ctx *pc, struct response *resp)
 	struct selection sel;
 	xmlDocPtr doc, adoc;
 
-	if (page_select(pc, (enum listing_kind)pc->variant, &sel) != 200) {
+	if (page_select(pc, feed_kind(pc), &sel) != 200) {
 		selection_release(&sel);
 		page_error(pc, resp, 404, "There is no such feed.");
 		return;
 	}
 	if ((doc = page_doc_new(pc, "feed", &root)) == NULL) {
 		selection_release(&sel);
-		page_render(pc, PAGE_FEED, NULL, resp);
+		page_render(pc, is_json(pc) ? PAGE_FEED_JSON : PAGE_FEED, NULL,
+		    resp);
 		return;
 	}
 	feed = xmlNewChild(root, NULL, BAD_CAST "feed", NULL);
@@ -74,7 +90,8 @@ page_feed(struct page_ctx *pc, struct response *resp)
 		snprintf(title, sizeof(title), "%s", pc->site->cfg->site_name);
 	}
 	page_abs_url(pc, alternate, sizeof(alternate), path);
-	strncat(path, "feed.xml", sizeof(path) - strlen(path) - 1);
+	strncat(path, is_json(pc) ? "feed.json" : "feed.xml",
+	    sizeof(path) - strlen(path) - 1);
 	page_abs_url(pc, self, sizeof(self), path);
 	xmlNewProp(feed, BAD_CAST "id", BAD_CAST alternate);
 	xmlNewProp(feed, BAD_CAST "self", BAD_CAST self);
@@ -108,5 +125,5 @@ page_feed(struct page_ctx *pc, struct response *resp)
 	    : "1970-01-01T00:00:00Z"));
 	selection_release(&sel);
 	page_feed_fp(pc, resp, &(uint64_t){ 0 });
-	page_render(pc, PAGE_FEED, doc, resp);
+	page_render(pc, is_json(pc) ? PAGE_FEED_JSON : PAGE_FEED, doc, resp);
 }

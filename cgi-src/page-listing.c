@@ -433,6 +433,8 @@ page_listing(struct page_ctx *pc, struct response *resp)
 	if (pc->variant == LIST_TAG) {
 		page_href(pc, href, sizeof(href), "tags/%s/feed.xml", pc->args[0]);
 		add_link(listing, "feed", href);
+		page_href(pc, href, sizeof(href), "tags/%s/feed.json", pc->args[0]);
+		add_link(listing, "json-feed", href);
 	}
 	if (p.number > 1) {
 		listing_href(pc, &p, p.number - 1, href, sizeof(href));

@@ -114,6 +114,8 @@ page_doc_new(struct page_ctx *pc, const char *kind, xmlNodePtr *root)
 	link_child(site, "feed", href);
 	page_abs_url(pc, href, sizeof(href), "feed.xml");
 	xmlNewProp(xmlGetLastChild(site), BAD_CAST "abs", BAD_CAST href);
+	page_href(pc, href, sizeof(href), "feed.json");
+	link_child(site, "json-feed", href);
 	page_href(pc, href, sizeof(href), "search/");
 	link_child(site, "search", href);
 	page_href(pc, href, sizeof(href), "tags/");

@@ -37,6 +37,7 @@ static const char *const sheet_names[PAGE__MAX] = {
 	[PAGE_TAGS] = "tags.xsl",
 	[PAGE_ARCHIVE] = "archive.xsl",
 	[PAGE_FEED] = "feed.xsl",
+	[PAGE_FEED_JSON] = "feed-json.xsl",
 	[PAGE_SITEMAP] = "sitemap.xsl",
 };
 

@@ -30,6 +30,9 @@ struct page_ctx {
 /* What a listing shows: every route that lists articles is one of these. */
 enum listing_kind { LIST_ALL, LIST_TAG, LIST_YEAR, LIST_MONTH, LIST_SEARCH };
 
+/* Added to a feed route's listing kind: the feed as JSON Feed 1.1. */
+#define FEED_JSON 0x100
+
 /* Renders the page into RESP (status, headers, body). */
 typedef void page_fn(struct page_ctx *pc, struct response *resp);
 
@@ -51,7 +54,8 @@ page_fn page_tags;         /* page-tags.c:    "/tags/" */
 page_fp_fn page_tags_fp;
 page_fn page_archive;      /* page-archive.c: "/archive/" */
 page_fp_fn page_archive_fp;
-page_fn page_feed;         /* page-feed.c:    "/feed.xml", "/tags/T/feed.xml" */
+page_fn page_feed;         /* page-feed.c:    "/feed.xml", "/tags/T/feed.xml",
+                              and the same as JSON Feed: "feed.json" */
 page_fp_fn page_feed_fp;
 page_fn page_sitemap;      /* page-sitemap.c: "/sitemap.xml" */
 page_fp_fn page_sitemap_fp;

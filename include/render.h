@@ -25,6 +25,7 @@ enum page_kind {
 	PAGE_TAGS,
 	PAGE_ARCHIVE,
 	PAGE_FEED,
+	PAGE_FEED_JSON,
 	PAGE_SITEMAP,
 	PAGE__MAX
 };

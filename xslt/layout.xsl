@@ -49,6 +49,10 @@
           <link rel="alternate" type="application/atom+xml"
                 title="{site/name}" href="{site/feed/@href}"/>
         </xsl:if>
+        <xsl:if test="string(site/json-feed/@href)">
+          <link rel="alternate" type="application/feed+json"
+                title="{site/name}" href="{site/json-feed/@href}"/>
+        </xsl:if>
         <xsl:call-template name="head-extra"/>
       </head>
       <body class="kind-{@kind}">
@@ -110,6 +114,10 @@
               <xsl:if test="string(site/feed/@href)">
                 <xsl:text> · </xsl:text>
                 <a href="{site/feed/@href}" type="application/atom+xml">Atom feed</a>
+              </xsl:if>
+              <xsl:if test="string(site/json-feed/@href)">
+                <xsl:text> · </xsl:text>
+                <a href="{site/json-feed/@href}" type="application/feed+json">JSON Feed</a>
               </xsl:if>
             </p>
           </div>

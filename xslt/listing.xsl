@@ -67,6 +67,10 @@
       <link rel="alternate" type="application/atom+xml"
             title="{site/name}: {listing/heading}" href="{listing/feed/@href}"/>
     </xsl:if>
+    <xsl:if test="$filter = 'tag' and string(listing/json-feed/@href)">
+      <link rel="alternate" type="application/feed+json"
+            title="{site/name}: {listing/heading}" href="{listing/json-feed/@href}"/>
+    </xsl:if>
   </xsl:template>
 
   <xsl:template name="content">

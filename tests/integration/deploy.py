@@ -764,7 +764,7 @@ class Deploy:
             ensure(p.returncode == 0, "export exited %d: %s" % (
                 p.returncode, p.stderr.decode("utf-8", "replace")[-500:]))
             for f in ("index.html", "page/2/index.html", "style.css", "404.html", "feed.xml",
-                      "sitemap.xml"):
+                      "feed.json", "sitemap.xml"):
                 ensure(os.path.isfile(os.path.join(site, f)), "export has no %s" % f)
             for slug in self.articles:
                 ensure(os.path.isfile(os.path.join(site, "articles", slug, "index.html")),

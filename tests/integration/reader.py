@@ -50,6 +50,13 @@ from run import CheckFailed, ensure, norm, url_path  # noqa: E402
 PER_PAGE = 2
 FEED_SIZE = 20
 ATOM_TYPE = "application/atom+xml"
+JSON_FEED_TYPE = "application/feed+json"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# What JSON must escape, in a code block of ODD_SLUG: backslashes, quotes,
+# a tab and newlines, and markup characters HTML must escape.
+ODD_CODE = 'path = "C:\\new\\table";\n\tif (a < b && c > d) return \'\\"\';'
+ALLOWED_BODY_TAGS = set("p h2 h3 h4 ul ol li pre code blockquote a em strong img figure "
+                        "figcaption table thead tbody tr th td hr br div".split())
 
 # Edits made to the temporary copy of the articles folder.
 UPDATED_SLUG = "designing-a-url-shortener"
@@ -97,7 +104,8 @@ def prepare_articles(src, dst):
     esc = html.escape(ODD_TITLE, quote=False)
     img = ('<figure><img src="/favicon.svg" alt="%s"/><figcaption>Token bucket</figcaption>'
            '</figure>' % ODD_IMG_ALT)
-    edit(ODD_SLUG, lambda t: re.sub(r"<body>", "<body>\n    " + img, re.sub(
+    img += "<pre><code>%s</code></pre>" % html.escape(ODD_CODE, quote=False)
+    edit(ODD_SLUG, lambda t: re.sub(r"<body>", lambda m: "<body>\n    " + img, re.sub(
         r"<title>.*?</title>", lambda m: "<title>%s</title>" % esc, t, count=1, flags=re.S),
         count=1))
     return problems
@@ -368,6 +376,55 @@ class Suite:
         ensure(dates == sorted(dates, reverse=True), "%s: entries not newest first: %r" % (path, dates))
         ensure(set(got) == set(want) and len(set(got)) == len(got),
                "%s: entries %r, want %r" % (path, got, want))
+
+    def check_json_feed(self, path):
+        """JSON Feed 1.1 beside each Atom feed: strict JSON, the same entries
+        in the same order, titles and bodies escaped right, bodies through
+        the allowlist."""
+        r = self.get(path)
+        ensure(r.status == 200, "GET %s answered %s" % (path, r.status))
+        ct = r.header("Content-Type", "")
+        ensure(ct.split(";")[0].strip().lower() == JSON_FEED_TYPE,
+               "%s: Content-Type %r, want %s" % (path, ct, JSON_FEED_TYPE))
+        try:
+            d = json.loads(r.body.decode("utf-8"),
+                           parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        except ValueError as e:
+            raise CheckFailed("%s: not JSON: %s" % (path, e))
+        ensure(d.get("version") == JSON_FEED_VERSION, "%s: version %r" % (path, d.get("version")))
+        ensure(d.get("feed_url") == self.st.url + path, "%s: feed_url %r, want %r"
+               % (path, d.get("feed_url"), self.st.url + path))
+        ensure(d.get("title") and d.get("home_page_url", "").startswith(self.st.url + "/"),
+               "%s: title %r, home_page_url %r" % (path, d.get("title"), d.get("home_page_url")))
+        atom_path = path[:-len("feed.json")] + "feed.xml"
+        atom = [urllib.parse.urlsplit(e["link"]).path for e in self.parsed[atom_path]["entries"]]
+        items = d.get("items")
+        ensure(isinstance(items, list), "%s: no items array" % path)
+        got = [urllib.parse.urlsplit(i.get("url", "")).path for i in items]
+        ensure(got == atom, "%s: items %r, want the Atom feed's %r" % (path, got, atom))
+        for i in items:
+            slug = i["url"].rstrip("/").rsplit("/", 1)[-1]
+            a = self.arts[slug]
+            ensure(i.get("id") == i["url"], "%s: %s id %r" % (path, slug, i.get("id")))
+            ensure(norm(i.get("title", "")) == a["title"], "%s: %s title %r, want %r"
+                   % (path, slug, i.get("title"), a["title"]))
+            ensure(i.get("date_published", "")[:10] == a["published"][:10],
+                   "%s: %s date_published %r" % (path, slug, i.get("date_published")))
+            ensure(i.get("date_modified", "")[:10] == a["lastmod"],
+                   "%s: %s date_modified %r, want %s" % (path, slug, i.get("date_modified"), a["lastmod"]))
+            ensure(i.get("tags", []) == a["tags"], "%s: %s tags %r, want %r"
+                   % (path, slug, i.get("tags"), a["tags"]))
+            body = i.get("content_html", "")
+            ensure(a["sentence"] in strip_tags(body), "%s: %s content_html lacks %r"
+                   % (path, slug, a["sentence"][:60]))
+            tags = set(t.lower() for t in re.findall(r"</?([A-Za-z][A-Za-z0-9]*)", body))
+            ensure(tags <= ALLOWED_BODY_TAGS, "%s: %s content_html has %s"
+                   % (path, slug, sorted(tags - ALLOWED_BODY_TAGS)))
+            if slug == ODD_SLUG:
+                ensure(html.unescape(re.sub(r"<[^>]*>", "", body)).count(ODD_CODE) == 1,
+                       "%s: the code block with quotes and backslashes came out as %r"
+                       % (path, body[body.find("<pre>"):body.find("</pre>") + 6]))
+                ensure('alt="%s"' % ODD_IMG_ALT in body, "%s: image alt lost" % path)
 
     def check_feed_links_answer(self):
         links = set()
@@ -795,11 +852,16 @@ class Suite:
                 if "alternate" in l.rels() and l.attrs.get("type") == ATOM_TYPE]
         ensure("/feed.xml" in [url_path(p.url, a or "") for a in alts],
                "%s: <link rel=alternate type=%s> %r, want /feed.xml" % (path, ATOM_TYPE, alts))
+        jalts = [l.attrs.get("href") for l in head.find_all("link")
+                 if "alternate" in l.rels() and l.attrs.get("type") == JSON_FEED_TYPE]
+        ensure("/feed.json" in [url_path(p.url, a or "") for a in jalts],
+               "%s: <link rel=alternate type=%s> %r, want /feed.json" % (path, JSON_FEED_TYPE, jalts))
         m = re.fullmatch(r"/tags/([^/]+)/(page/\d+/)?", path)
         if m and status == 200:
-            want = "/tags/%s/feed.xml" % m.group(1)
-            ensure(want in [url_path(p.url, a) for a in alts],
-                   "%s: no autodiscovery of the tag feed %s (%r)" % (path, want, alts))
+            for want, have in (("/tags/%s/feed.xml" % m.group(1), alts),
+                               ("/tags/%s/feed.json" % m.group(1), jalts)):
+                ensure(want in [url_path(p.url, a) for a in have],
+                       "%s: no autodiscovery of the tag feed %s (%r)" % (path, want, have))
 
     def check_search_form(self, path, status):
         p = self.page(path, status)
@@ -988,8 +1050,13 @@ class Suite:
             for path in self.feeds:
                 c("feed %s: atom+xml, well-formed, bozo 0, entries, self link" % path, self.check_feed, path)
             c("feeds: every entry link answers 200", self.check_feed_links_answer)
+            for path in list(self.feeds):
+                jpath = path[:-len("feed.xml")] + "feed.json"
+                c("JSON Feed %s: strict JSON, same items as Atom, escaped, allowlisted" % jpath,
+                  self.check_json_feed, jpath)
         t = self.biggest_tag()
-        for path in ("/feed.xml", "/tags/%s/feed.xml" % t, "/articles/%s/" % UPDATED_SLUG):
+        for path in ("/feed.xml", "/feed.json", "/tags/%s/feed.xml" % t, "/tags/%s/feed.json" % t,
+                     "/articles/%s/" % UPDATED_SLUG):
             c("conditional GET %s: ETag/If-None-Match 304, If-Modified-Since" % path,
               self.check_conditional, path)
         # sitemap and robots
