@@ -131,15 +131,29 @@ for suite in $SUITES; do
         ;;
     asan)
         echo "== unit and integration tests under ASan + UBSan"
-        make --no-print-directory asan-build >/dev/null 2>&1 || echo "asan build failed"
-        tests/sanitize.sh asan 2>&1 | tee "$LOG"
-        count_plain asan "${PIPESTATUS[0]}"
+        # A build that fails must fail the suite: running whatever stale
+        # binaries an earlier build left would test other code.
+        if ! make --no-print-directory asan-build >"$LOG" 2>&1; then
+            tail -n 20 "$LOG"
+            echo "FAIL asan: the build failed"
+            total_fail=$((total_fail + 1))
+        else
+            tests/sanitize.sh asan 2>&1 | tee "$LOG"
+            count_plain asan "${PIPESTATUS[0]}"
+        fi
         ;;
     tsan)
         echo "== threads under ThreadSanitizer (stress test, integration)"
-        make --no-print-directory tsan-build >/dev/null 2>&1 || echo "tsan build failed"
-        tests/sanitize.sh tsan 2>&1 | tee "$LOG"
-        count_plain tsan "${PIPESTATUS[0]}"
+        # A build that fails must fail the suite: running whatever stale
+        # binaries an earlier build left would test other code.
+        if ! make --no-print-directory tsan-build >"$LOG" 2>&1; then
+            tail -n 20 "$LOG"
+            echo "FAIL tsan: the build failed"
+            total_fail=$((total_fail + 1))
+        else
+            tests/sanitize.sh tsan 2>&1 | tee "$LOG"
+            count_plain tsan "${PIPESTATUS[0]}"
+        fi
         ;;
     valgrind)
         echo "== integration tests under valgrind memcheck"

@@ -177,7 +177,7 @@ static void
 test_churn_bounded(void **state)
 {
 	struct strmap m = STRMAP_INIT;
-	static char churn[100000][12];
+	static char churn[100000][16];
 	size_t cap, used;
 
 	(void)state;
