@@ -244,6 +244,12 @@ take:
 	return true;
 }
 
+static bool
+has_file(void *ctx, const char *name)
+{
+	return strmap_get(&((struct folder *)ctx)->files, name) != NULL;
+}
+
 enum xp_status
 folder_scan(struct folder *f, struct xp_error *err)
 {
@@ -269,8 +275,11 @@ folder_scan(struct folder *f, struct xp_error *err)
 		if (!ff->seen && forget(f, ff->name))
 			f->generation++;
 	}
-	if (f->mc != NULL && metacache_save(f->mc, &err2) != XP_OK)
-		report(f, LOG_WARN, &err2, 0);
+	if (f->mc != NULL) {
+		metacache_prune(f->mc, has_file, f);
+		if (metacache_save(f->mc, &err2) != XP_OK)
+			report(f, LOG_WARN, &err2, 0);
+	}
 	return XP_OK;
 }
 

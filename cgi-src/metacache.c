@@ -504,6 +504,19 @@ metacache_forget(struct metacache *mc, const char *name)
 	}
 }
 
+void
+metacache_prune(struct metacache *mc, bool (*keep)(void *ctx, const char *name),
+    void *ctx)
+{
+	const char *name;
+	void *value;
+
+	/* Removal leaves a tombstone, so iteration may go on. */
+	for (size_t i = 0; strmap_next(&mc->records, &i, &name, &value);)
+		if (!keep(ctx, name))
+			metacache_forget(mc, name);
+}
+
 enum xp_status
 metacache_save(struct metacache *mc, struct xp_error *err)
 {

@@ -53,6 +53,12 @@ struct article *metacache_store(struct metacache *mc, const char *name,
 /* Forgets NAME (the file is gone). */
 void metacache_forget(struct metacache *mc, const char *name);
 
+/* Forgets every name for which KEEP(CTX, name) is false: after a full
+ * scan, the files deleted while no process was running, which would
+ * otherwise stay in the cache, and in memory, forever. */
+void metacache_prune(struct metacache *mc,
+    bool (*keep)(void *ctx, const char *name), void *ctx);
+
 /* Writes the cache file if anything changed, atomically (rename). */
 enum xp_status metacache_save(struct metacache *mc, struct xp_error *err);
 

@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 
 #include "folder.h"
+#include "metacache.h"
 
 struct reports {
 	int calls;
@@ -367,6 +368,56 @@ test_folder_vanishes(void **state)
 	free(dir);
 }
 
+/* Scans DIR with a metadata cache in CACHE; returns how many records the
+ * cache holds after the scan, and after reading its file again. */
+static void
+scan_cached(const char *dir, const char *cache, size_t *in_memory,
+    size_t *on_disk)
+{
+	struct xp_error err;
+	struct metacache *mc = metacache_open(cache, dir, &err);
+	struct folder *f = folder_new(dir, 65536, NULL, NULL);
+
+	assert_non_null(mc);
+	assert_non_null(f);
+	folder_use_metacache(f, mc);
+	assert_int_equal(folder_scan(f, &err), XP_OK);
+	*in_memory = mc->records.count;
+	folder_free(f);
+	mc = metacache_open(cache, dir, &err);
+	assert_non_null(mc);
+	*on_disk = mc->records.count;
+	metacache_free(mc);
+}
+
+/* A file deleted while no process ran leaves the cache at the next scan,
+ * so the cache cannot grow without bound; an unreadable one stays. */
+static void
+test_cache_forgets_deleted(void **state)
+{
+	char *dir = unit_tempdir(), *cache = unit_tempdir(), path[4096];
+	size_t mem, disk;
+
+	(void)state;
+	assert_true(unit_write(dir, "a.xml", article_xml("A", "2026-01-01"), (size_t)-1));
+	assert_true(unit_write(dir, "b.xml", article_xml("B", "2026-01-02"), (size_t)-1));
+	assert_true(unit_write(dir, "c.xml", article_xml("C", "2026-01-03"), (size_t)-1));
+	scan_cached(dir, cache, &mem, &disk);
+	assert_int_equal(mem, 3);
+	assert_int_equal(disk, 3);
+	snprintf(path, sizeof(path), "%s/b.xml", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/c.xml", dir);
+	assert_int_equal(chmod(path, 0), 0);
+	scan_cached(dir, cache, &mem, &disk);
+	assert_int_equal(mem, 2);
+	assert_int_equal(disk, 2);
+	unit_rmtree(dir);
+	unit_rmtree(cache);
+	free(dir);
+	free(cache);
+}
+
 /* Files over max_bytes are problems, reported as such. */
 static void
 test_too_big(void **state)
@@ -403,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_missing_folder),
 		cmocka_unit_test(test_folder_vanishes),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_cache_forgets_deleted),
 	};
 
 	xmlInitParser();
