@@ -225,6 +225,10 @@ def start_nginx(d, conf_text, port):
     return p
 
 
+# articles folder -> the corpus it is a copy of: what names its cache
+CORPUS_OF = {}
+
+
 def engine_env(articles, extra=None):
     env = dict(os.environ)
     env.pop("GATEWAY_INTERFACE", None)
@@ -232,9 +236,12 @@ def engine_env(articles, extra=None):
     env["XSLTPRESS_BASE_URL"] = BASE_URL
     # The metadata cache, kept between runs next to the corpus: a large
     # site is run with one (only metadata stays in memory), and "warm"
-    # start means this cache is filled.
+    # start means this cache is filled.  Named after the corpus, not the
+    # copy: every size's copy is a folder called "articles", and sharing
+    # one cache made each size start with the other's 100,000 records.
+    corpus_dir = CORPUS_OF.get(articles, articles)
     env["XSLTPRESS_CACHE_DIR"] = os.path.join(
-        BUILD, "bench", "metacache-" + os.path.basename(articles.rstrip("/")))
+        BUILD, "bench", "metacache-" + os.path.basename(corpus_dir.rstrip("/")))
     env.update(extra or {})
     return env
 
@@ -437,6 +444,7 @@ def bench_size(n, out):
     # replaces one file in it (rename), never the cached corpus
     articles = os.path.join(tmp, "articles")
     subprocess.run(["cp", "-al", src, articles], check=True)
+    CORPUS_OF[articles] = src
     result = {"size": n, "pages": {}, "start": {}, "rss_kb": {}, "search": {},
               "change": {}, "callgrind": None}
     pages_total = max(1, math.ceil(n / PER_PAGE))
