@@ -52,3 +52,12 @@ filemap_unref(struct filemap *m)
 	munmap((void *)m->data, m->len);
 	free(m);
 }
+
+void
+filemap_drop_pages(const struct filemap *m)
+{
+	/* The mapping is private and never written: dropping loses nothing,
+	 * and a failure only leaves the pages where they were. */
+	if (m != NULL)
+		(void)madvise((void *)m->data, m->len, MADV_DONTNEED);
+}

@@ -265,6 +265,13 @@ postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 	for (int field = 0; field < NFIELDS; field++)
 		if (!count_terms(p, field, stop) || !fill_terms(p, field, stop))
 			goto fail;
+	/* Every word set was just read, most of them from the metadata
+	 * cache's mapped file; searches read the postings now, so those
+	 * pages need not stay counted in this process. */
+	for (size_t i = 0; i < p->ndocs; i++)
+		if (p->docs[i]->words_map != NULL && (i == 0 ||
+		    p->docs[i]->words_map != p->docs[i - 1]->words_map))
+			filemap_drop_pages(p->docs[i]->words_map);
 	return p;
 fail:
 	postings_unref(p);

@@ -20,6 +20,11 @@ struct filemap {
  * cannot be mapped. */
 struct filemap *filemap_open(const char *path, size_t max);
 
+/* Lets the kernel take M's pages out of this process: a later read faults
+ * them back in from the file (the page cache, usually).  For reads that
+ * will not come back soon, such as building the search postings. */
+void filemap_drop_pages(const struct filemap *m);
+
 struct filemap *filemap_ref(struct filemap *m);
 /* Drops one reference; the last unmaps.  NULL is fine. */
 void filemap_unref(struct filemap *m);
