@@ -857,12 +857,14 @@ class Deploy:
             while time.monotonic() < stop_at:
                 p = paths[i % len(paths)]
                 i += 1
+                t0 = time.monotonic()
                 try:
                     r = stk.http_request("GET", origin + p, timeout=20)
                     ok = r.status == 200 and r.body == want[p]
                     res = (p, r.status, ok, "" if ok else "%d-byte body" % len(r.body))
                 except Exception as e:  # noqa: BLE001
-                    res = (p, type(e).__name__, False, str(e))
+                    res = (p, type(e).__name__, False, "%s, sent %.1f s into the run"
+                           % (e, t0 - (stop_at - 10.0)))
                 with lock:
                     results.append(res)
         threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
@@ -884,6 +886,13 @@ class Deploy:
 
         def no_failure():
             ensure(len(results) > 200, "only %d requests in 10 s" % len(results))
+            if bad:
+                # what nginx and the engines said, for a failure to explain itself
+                for name in ("nginx-error.log", "engine.log"):
+                    lines = [l for l in tail(os.path.join(d, name), 200000).splitlines()
+                             if not re.search(r"\[(info|notice)\]", l) or "signal" in l]
+                    print("fleet: %s, last lines:\n  %s" % (name, "\n  ".join(lines[-15:])))
+                print("fleet: events %r" % events)
             ensure(not bad, "%d of %d requests failed, e.g. %r" % (len(bad), len(results), bad[:3]))
         self.r.check(L + ": SIGKILL of one backend under load: no failed request", no_failure)
 
