@@ -579,10 +579,54 @@ still_same(const char *path, const struct file_stamp *stamp)
 	return file_stamp_equal(&now, stamp);
 }
 
+struct article_home *
+article_home_new(const char *articles_dir, const char *cache_dir)
+{
+	struct article_home *h = calloc(1, sizeof(*h));
+
+	if (h == NULL || (h->articles_dir = strdup(articles_dir)) == NULL ||
+	    (h->cache_dir = strdup(cache_dir)) == NULL) {
+		if (h != NULL)
+			free(h->articles_dir);
+		free(h);
+		return NULL;
+	}
+	atomic_init(&h->refs, 1);
+	return h;
+}
+
+struct article_home *
+article_home_ref(struct article_home *h)
+{
+	if (h != NULL)
+		atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+	return h;
+}
+
+void
+article_home_unref(struct article_home *h)
+{
+	if (h == NULL ||
+	    atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(h->articles_dir);
+	free(h->cache_dir);
+	free(h);
+}
+
+void
+article_body_path(const char *cache_dir, const char *slug, uint64_t hash,
+    char *out, size_t size)
+{
+	snprintf(out, size, "%s/bodies/%s-%016llx.xml", cache_dir, slug,
+	    (unsigned long long)hash);
+}
+
 xmlDocPtr
 article_document(const struct article *a, struct xp_error *err)
 {
-	const char *path = a->source_path;
+	char kept[PATH_MAX], origin[PATH_MAX];
+	const char *path = kept;
 	char *bytes = NULL;
 	size_t len = 0;
 	xmlDocPtr doc;
@@ -590,10 +634,18 @@ article_document(const struct article *a, struct xp_error *err)
 
 	if (a->source != NULL)
 		return article_parse_xml(a->slug, a->source, a->source_len, err);
+	if (a->home == NULL) {
+		xp_error_set(err, XP_ERR_IO, a->slug, 0, "no bytes kept");
+		return NULL;
+	}
+	article_body_path(a->home->cache_dir, a->slug, a->content_hash, kept,
+	    sizeof(kept));
+	snprintf(origin, sizeof(origin), "%s/%s.xml", a->home->articles_dir,
+	    a->slug);
 	/* The cache's copy may be gone (the cache is only an accelerator);
 	 * the article file serves as long as it is unchanged. */
-	if (still_same(a->origin_path, &a->stamp))
-		path = a->origin_path;
+	if (still_same(origin, &a->stamp))
+		path = origin;
 	if ((f = fopen(path, "re")) != NULL) {
 		if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 0 &&
 		    (bytes = malloc((size_t)ftell(f))) != NULL) {
@@ -604,7 +656,7 @@ article_document(const struct article *a, struct xp_error *err)
 		fclose(f);
 	}
 	if (bytes == NULL) {
-		xp_error_set(err, XP_ERR_IO, a->source_path, 0,
+		xp_error_set(err, XP_ERR_IO, kept, 0,
 		    "cannot read the cached copy of %s", a->slug);
 		return NULL;
 	}
@@ -635,8 +687,7 @@ article_unref(struct article *a)
 		free(a->tags[i]);
 	free(a->tags);
 	free(a->source);
-	free(a->source_path);
-	free(a->origin_path);
+	article_home_unref(a->home);
 	if (!a->terms.mapped)
 		free((void *)a->terms.hashes);
 	if (!a->title_terms.mapped)

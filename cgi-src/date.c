@@ -50,7 +50,9 @@ date_parse(const char *text, struct xp_date *out)
 {
 	const char *p = text;
 	int y, mo, d, h = 0, mi = 0, s = 0, oh = 0, om = 0, sign = 0;
+	char iso[64];
 	struct tm tm;
+	size_t n;
 
 	if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
 	    !expect(&p, '-') || !digits(&p, 2, &d))
@@ -100,15 +102,19 @@ date_parse(const char *text, struct xp_date *out)
 	out->month = mo;
 	out->day = d;
 	if (!out->has_time)
-		snprintf(out->iso, sizeof(out->iso), "%04d-%02d-%02dT00:00:00Z",
-		    y, mo, d);
+		snprintf(iso, sizeof(iso), "%04d-%02d-%02dT00:00:00Z", y, mo, d);
 	else if (sign == 0)
-		snprintf(out->iso, sizeof(out->iso),
-		    "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, s);
+		snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    y, mo, d, h, mi, s);
 	else
-		snprintf(out->iso, sizeof(out->iso),
+		snprintf(iso, sizeof(iso),
 		    "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi,
 		    s, sign > 0 ? '+' : '-', oh, om);
+	/* The fields were checked above, so it fits; out->iso is sized for
+	 * exactly that, as every article keeps two dates. */
+	if ((n = strlen(iso)) >= sizeof(out->iso))
+		return false;
+	memcpy(out->iso, iso, n + 1);
 	return true;
 }
 

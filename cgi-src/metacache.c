@@ -21,14 +21,15 @@
 /* Layout: magic, version, sizeof(struct article), the byte length of the
  * records; the records; zero bytes to a multiple of 4; then every search
  * word array, which records name by position and count.  Loading reads
- * only the records: the words' pages are touched by searches alone. */
+ * only the records: the words' pages are read by the search postings
+ * build, then given back. */
 #define META_VERSION 3
 #define META_MAX_FILE (1u << 30)
 
 struct meta_record {
 	char *name;
-	struct file_stamp stamp;
-	struct article *article;   /* with source_path, not source */
+	struct article *article;   /* bytes in its home, not in source; its
+	                              stamp is the record's */
 };
 
 static void
@@ -82,13 +83,13 @@ put_record(struct buf *b, struct buf *words, const struct meta_record *r)
 	const struct article *a = r->article;
 
 	put_str(b, r->name);
-	put_u64(b, (uint64_t)r->stamp.dev);
-	put_u64(b, (uint64_t)r->stamp.ino);
-	put_u64(b, (uint64_t)r->stamp.size);
-	put_u64(b, (uint64_t)r->stamp.mtime.tv_sec);
-	put_u64(b, (uint64_t)r->stamp.mtime.tv_nsec);
-	put_u64(b, (uint64_t)r->stamp.ctime.tv_sec);
-	put_u64(b, (uint64_t)r->stamp.ctime.tv_nsec);
+	put_u64(b, (uint64_t)r->article->stamp.dev);
+	put_u64(b, (uint64_t)r->article->stamp.ino);
+	put_u64(b, (uint64_t)r->article->stamp.size);
+	put_u64(b, (uint64_t)r->article->stamp.mtime.tv_sec);
+	put_u64(b, (uint64_t)r->article->stamp.mtime.tv_nsec);
+	put_u64(b, (uint64_t)r->article->stamp.ctime.tv_sec);
+	put_u64(b, (uint64_t)r->article->stamp.ctime.tv_nsec);
 	put_str(b, a->slug);
 	put_str(b, a->title);
 	put_str(b, a->summary);
@@ -197,14 +198,14 @@ get_terms(struct reader *r, struct term_set *t)
 	t->mapped = true;
 }
 
-/* Where the copy of a version's bytes lives: named by content, so a copy
- * never changes once written and any process may share it. */
-static void
-body_path(const char *dir, const char *slug, uint64_t hash, char *out,
-    size_t size)
+/* True when NAME is SLUG's file name, "<slug>.xml": what lets an article
+ * find its file from its slug and its home. */
+static bool
+names_slug(const char *name, const char *slug)
 {
-	snprintf(out, size, "%s/bodies/%s-%016llx.xml", dir, slug,
-	    (unsigned long long)hash);
+	size_t n = strlen(slug);
+
+	return strncmp(name, slug, n) == 0 && strcmp(name + n, ".xml") == 0;
 }
 
 static struct meta_record *
@@ -212,7 +213,6 @@ get_record(struct reader *r, const struct metacache *mc)
 {
 	struct meta_record *rec = calloc(1, sizeof(*rec));
 	struct article *a = calloc(1, sizeof(*a));
-	char path[PATH_MAX];
 	bool was_null;
 	uint64_t ntags;
 
@@ -225,13 +225,13 @@ get_record(struct reader *r, const struct metacache *mc)
 	atomic_init(&a->refs, 1);
 	rec->article = a;
 	rec->name = get_required(r);
-	rec->stamp.dev = (dev_t)get_u64(r);
-	rec->stamp.ino = (ino_t)get_u64(r);
-	rec->stamp.size = (off_t)get_u64(r);
-	rec->stamp.mtime.tv_sec = (time_t)get_u64(r);
-	rec->stamp.mtime.tv_nsec = (long)get_u64(r);
-	rec->stamp.ctime.tv_sec = (time_t)get_u64(r);
-	rec->stamp.ctime.tv_nsec = (long)get_u64(r);
+	a->stamp.dev = (dev_t)get_u64(r);
+	a->stamp.ino = (ino_t)get_u64(r);
+	a->stamp.size = (off_t)get_u64(r);
+	a->stamp.mtime.tv_sec = (time_t)get_u64(r);
+	a->stamp.mtime.tv_nsec = (long)get_u64(r);
+	a->stamp.ctime.tv_sec = (time_t)get_u64(r);
+	a->stamp.ctime.tv_nsec = (long)get_u64(r);
 	a->slug = get_required(r);
 	a->title = get_required(r);
 	a->summary = get_required(r);
@@ -256,19 +256,12 @@ get_record(struct reader *r, const struct metacache *mc)
 	get_terms(r, &a->terms);
 	get_terms(r, &a->title_terms);
 	a->words_map = filemap_ref(mc->map);
-	a->stamp = rec->stamp;
 	if (!r->bad && (rec->name == NULL || a->slug == NULL ||
 	    !article_slug_valid(a->slug, strlen(a->slug))))
 		r->bad = true;
-	if (!r->bad) {
-		body_path(mc->dir, a->slug, a->content_hash, path, sizeof(path));
-		a->source_path = strdup(path);
-		snprintf(path, sizeof(path), "%s/%s", mc->articles_dir, rec->name);
-		a->origin_path = strdup(path);
-		if (a->source_path == NULL || a->origin_path == NULL ||
-		    strchr(rec->name, '/') != NULL)
-			r->bad = true;
-	}
+	if (!r->bad && !names_slug(rec->name, a->slug))
+		r->bad = true;
+	a->home = article_home_ref(mc->home);
 	if (r->bad) {
 		record_free(rec);
 		return NULL;
@@ -345,9 +338,12 @@ metacache_open(const char *dir, const char *articles_dir,
 	char path[PATH_MAX];
 
 	if (mc == NULL || (mc->dir = strdup(dir)) == NULL ||
-	    (mc->articles_dir = strdup(articles_dir)) == NULL) {
-		if (mc != NULL)
+	    (mc->articles_dir = strdup(articles_dir)) == NULL ||
+	    (mc->home = article_home_new(articles_dir, dir)) == NULL) {
+		if (mc != NULL) {
+			free(mc->articles_dir);
 			free(mc->dir);
+		}
 		free(mc);
 		xp_error_set(err, XP_ERR_NOMEM, dir, 0, "out of memory");
 		return NULL;
@@ -376,6 +372,7 @@ metacache_free(struct metacache *mc)
 		record_free(value);
 	strmap_release(&mc->records);
 	filemap_unref(mc->map);
+	article_home_unref(mc->home);
 	free(mc->dir);
 	free(mc->articles_dir);
 	free(mc);
@@ -389,7 +386,7 @@ metacache_lookup(struct metacache *mc, const char *name,
 
 	/* No need for the kept copy here: the file itself is this very
 	 * version, and article_document reads it while it stays so. */
-	if (r == NULL || !file_stamp_equal(&r->stamp, stamp))
+	if (r == NULL || !file_stamp_equal(&r->article->stamp, stamp))
 		return NULL;
 	return article_ref(r->article);
 }
@@ -399,7 +396,13 @@ metacache_last_good(struct metacache *mc, const char *name)
 {
 	struct meta_record *r = strmap_get(&mc->records, name);
 
-	if (r == NULL || access(r->article->source_path, R_OK) != 0)
+	char kept[PATH_MAX];
+
+	if (r == NULL)
+		return NULL;
+	article_body_path(mc->dir, r->article->slug, r->article->content_hash,
+	    kept, sizeof(kept));
+	if (access(kept, R_OK) != 0)
 		return NULL;
 	return article_ref(r->article);
 }
@@ -413,7 +416,9 @@ keep_body(struct metacache *mc, const struct article *a, char *path,
 	bool ok;
 	FILE *f;
 
-	body_path(mc->dir, a->slug, a->content_hash, path, size);
+	/* Named by content: a copy never changes once written, and any
+	 * process may share it. */
+	article_body_path(mc->dir, a->slug, a->content_hash, path, size);
 	if (access(path, R_OK) == 0)
 		return true;    /* the same bytes are already kept */
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
@@ -455,9 +460,7 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	copy->title = strdup(a->title);
 	copy->summary = strdup(a->summary);
 	copy->author = a->author ? strdup(a->author) : NULL;
-	copy->source_path = strdup(path);
-	snprintf(path, sizeof(path), "%s/%s", mc->articles_dir, name);
-	copy->origin_path = strdup(path);
+	copy->home = article_home_ref(mc->home);
 	copy->tags = calloc(a->ntags + 1, sizeof(*copy->tags));
 	terms = malloc(a->terms.count * sizeof(uint32_t) + 1);
 	title_terms = malloc(a->title_terms.count * sizeof(uint32_t) + 1);
@@ -465,13 +468,11 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	copy->title_terms.hashes = title_terms;
 	rec->article = copy;
 	rec->name = strdup(name);
-	rec->stamp = a->stamp;
 	for (size_t i = 0; copy->tags != NULL && i < a->ntags; i++)
 		copy->tags[i] = strdup(a->tags[i]);
 	if (rec->name == NULL || copy->slug == NULL || copy->title == NULL ||
 	    copy->summary == NULL || (a->author && copy->author == NULL) ||
-	    copy->source_path == NULL || copy->origin_path == NULL ||
-	    copy->tags == NULL ||
+	    !names_slug(name, a->slug) || copy->tags == NULL ||
 	    copy->terms.hashes == NULL || copy->title_terms.hashes == NULL) {
 		if (copy->tags == NULL)
 			copy->ntags = 0;

@@ -10,7 +10,7 @@ struct xp_date {
 	time_t instant;      /* the moment, UTC; a plain date is its midnight UTC */
 	int year, month, day;/* the calendar date as the writer wrote it */
 	bool has_time;
-	char iso[64];        /* RFC 3339, e.g. 2026-03-14T09:30:00+01:00 */
+	char iso[26];        /* RFC 3339, e.g. 2026-03-14T09:30:00+01:00 */
 };
 
 /* Parses "YYYY-MM-DD" or an RFC 3339 date-time ("...T09:30:00Z",

@@ -21,6 +21,7 @@
 struct metacache {
 	char *dir;
 	char *articles_dir;      /* where the files the records describe live */
+	struct article_home *home; /* both, as the articles hold them */
 	struct filemap *map;     /* the cache file, mapped; NULL when none */
 	struct strmap records;   /* file name -> struct meta_record */
 	bool dirty;              /* differs from the file on disk */
