@@ -1,6 +1,9 @@
 /* reindex.c - search postings built off the request path. */
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "log.h"
 #include "postings.h"
@@ -51,6 +54,11 @@ rebuild(struct reindexer *r)
 		    postings_terms(p), (double)postings_bytes(p) / 1048576.0,
 		    seconds_since(&start));
 	postings_unref(p);
+#ifdef __GLIBC__
+	/* The first build follows the load, whose temporary buffers and the
+	 * build's own are free now; glibc keeps such pages unless asked. */
+	malloc_trim(0);
+#endif
 }
 
 static void *
