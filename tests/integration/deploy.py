@@ -37,7 +37,6 @@ Every failure is printed with its reason; the last line is exactly
 "N passed, N failed"; the exit status is 1 when anything failed.
 """
 
-import argparse
 import collections
 import grp
 import html.parser
@@ -1233,13 +1232,8 @@ class Deploy:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", default=os.path.join(ROOT, "articles"))
-    ap.add_argument("--bin", default=None)
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", dest="pattern", default=None, help="only parts/checks whose name has this")
-    args = ap.parse_args()
-    binary = os.path.abspath(args.bin) if args.bin else stk.default_binary()
+    args = stk.parse_suite_arguments(stk.suite_arguments(__doc__, articles=True, keep=False))
+    binary = args.bin or stk.default_binary()
     stk.install_signal_handlers()
     runner = itest.Runner(verbose=args.verbose, pattern=args.pattern)
     t0 = time.monotonic()

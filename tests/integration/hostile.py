@@ -32,12 +32,10 @@ The cases are tables, each row a hostile input and the answer it must get:
 After EACH case every good page (listing pages, articles, feed, tags,
 archive, sitemap, stylesheet) must still answer 200.
 
-Every failure is printed with its reason (and the end of the engine log); a
-case that cannot run here is printed as SKIP with why; the last line is
-exactly "N passed, N failed"; the exit status is 1 when anything failed.
+Output as stack.run_cases prints it: each failure with its reason (and the
+end of the engine log), each skip with why, then "N passed, N failed".
 """
 
-import argparse
 import concurrent.futures
 import ctypes
 import html.parser
@@ -53,7 +51,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -1584,62 +1581,23 @@ def c_folder_removed(ctx):
 
 # ---------------------------------------------------------------------------
 
+def show_shared_log(name):
+    """After a failed request case, the end of the shared stack's log."""
+    if name.startswith("request: ") and RequestStack.ctx is not None:
+        for l in RequestStack.st.app_log().strip().splitlines()[-6:]:
+            print("  " + l[:300])
+
+
 def main():
     global OPTS
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=None)
-    ap.add_argument("--keep", action="store_true", help="keep temp folders and logs of failed cases")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", dest="pattern", default=None, help="only cases whose name contains this")
+    ap = stk.suite_arguments(__doc__)
     ap.add_argument("--soak-seconds", type=float, default=60.0, help="soak duration (default 60)")
-    OPTS = ap.parse_args()
-    if OPTS.bin:
-        OPTS.bin = os.path.abspath(OPTS.bin)
-    stk.install_signal_handlers()
-    passed = failed = skipped = 0
-    t_all = time.monotonic()
+    OPTS = stk.parse_suite_arguments(ap)
     try:
-        for name, fn in CASES:
-            if OPTS.pattern and OPTS.pattern not in name:
-                continue
-            ctx = Ctx(name)
-            t0 = time.monotonic()
-            ok = False
-            try:
-                fn(ctx)
-                ok = True
-            except Skip as e:
-                skipped += 1
-                print("SKIP %s: %s" % (name, e), flush=True)
-                ctx.cleanup(False)
-                continue
-            except CheckFailed as e:
-                print("FAIL %s: %s" % (name, e), flush=True)
-            except stk.StackError as e:
-                print("FAIL %s: cannot start the stack: %s" % (name, e), flush=True)
-            except Exception as e:  # noqa: BLE001
-                print("FAIL %s: %s: %s" % (name, type(e).__name__, e), flush=True)
-                if OPTS.verbose:
-                    traceback.print_exc()
-            if not ok and name.startswith("request: ") and RequestStack.ctx is not None:
-                # show the shared stack's log once for the failed request case
-                for l in RequestStack.st.app_log().strip().splitlines()[-6:]:
-                    print("  " + l[:300])
-            ctx.cleanup(not ok)
-            if ok:
-                passed += 1
-                if OPTS.verbose:
-                    print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-            else:
-                failed += 1
+        return stk.run_cases(CASES, Ctx, OPTS, on_failure=show_shared_log)
     finally:
         if RequestStack.ctx is not None:
             RequestStack.ctx.cleanup(False)
-    if OPTS.verbose:
-        print("(%.0f s in all%s)" % (time.monotonic() - t_all,
-                                      ", %d skipped" % skipped if skipped else ""))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

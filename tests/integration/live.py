@@ -16,12 +16,10 @@ reached in time); nothing asserts how fast a change shows.  A "sentinel"
 article written after a change is how a case knows the engine has looked at
 that change before asserting that something did NOT happen.
 
-Every failure is printed with its reason (and the end of the engine log); a
-case that cannot run here is printed as SKIP with why; the last line is
-exactly "N passed, N failed"; the exit status is 1 when anything failed.
+Output as stack.run_cases prints it: each failure with its reason (and the
+end of the engine log), each skip with why, then "N passed, N failed".
 """
 
-import argparse
 import html
 import itertools
 import os
@@ -34,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stack as stk  # noqa: E402
@@ -696,12 +693,18 @@ def has_look(site, marker, paths=("/", "/articles/understanding-raft-consensus/"
     return f
 
 
+def look_stack(ctx):
+    """A stack on a copy of the stylesheets showing LOOK-ONE: (stack, site,
+    the copy's layout.xsl, its original text)."""
+    xdir, layout, orig = xslt_copy(ctx, "LOOK-ONE")
+    st, site = ctx.stack(ctx.folder(), env={"XSLTPRESS_XSLT_DIR": xdir})
+    eventually(has_look(site, "LOOK-ONE"), "first look")
+    return st, site, layout, orig
+
+
 @case("stylesheet edit gives the new look")
 def c_sheet_edit(ctx):
-    folder = ctx.folder()
-    xdir, layout, orig = xslt_copy(ctx, "LOOK-ONE")
-    st, site = ctx.stack(folder, env={"XSLTPRESS_XSLT_DIR": xdir})
-    eventually(has_look(site, "LOOK-ONE"), "first look")
+    st, site, layout, orig = look_stack(ctx)
     write_inplace(layout, orig.replace("Published with xsltpress", "Published with LOOK-TWO"))
     eventually(has_look(site, "LOOK-TWO"), "new look after an in-place edit")
     write_atomic(layout, orig.replace("Published with xsltpress", "Published with LOOK-THREE"))
@@ -710,10 +713,7 @@ def c_sheet_edit(ctx):
 
 @case("stylesheet that no longer compiles keeps the old look and logs why")
 def c_sheet_broken(ctx):
-    folder = ctx.folder()
-    xdir, layout, orig = xslt_copy(ctx, "LOOK-ONE")
-    st, site = ctx.stack(folder, env={"XSLTPRESS_XSLT_DIR": xdir})
-    eventually(has_look(site, "LOOK-ONE"), "first look")
+    st, site, layout, orig = look_stack(ctx)
     before = len(st.app_log().splitlines())
     bad = orig.replace("Published with xsltpress",
                        'Published with <xsl:value-of select="((("/>')
@@ -1114,52 +1114,10 @@ def c_stress(ctx):
 
 def main():
     global OPTS
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=None)
-    ap.add_argument("--keep", action="store_true", help="keep temp folders and logs of failed cases")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", dest="pattern", default=None, help="only cases whose name contains this")
+    ap = stk.suite_arguments(__doc__)
     ap.add_argument("--stress", type=float, default=30.0, help="stress duration in seconds")
-    OPTS = ap.parse_args()
-    if OPTS.bin:
-        OPTS.bin = os.path.abspath(OPTS.bin)
-    stk.install_signal_handlers()
-    passed = failed = skipped = 0
-    t_all = time.monotonic()
-    for name, fn in CASES:
-        if OPTS.pattern and OPTS.pattern not in name:
-            continue
-        ctx = Ctx(name)
-        t0 = time.monotonic()
-        ok = False
-        try:
-            fn(ctx)
-            ok = True
-        except Skip as e:
-            skipped += 1
-            print("SKIP %s: %s" % (name, e), flush=True)
-            ctx.cleanup(False)
-            continue
-        except CheckFailed as e:
-            print("FAIL %s: %s" % (name, e), flush=True)
-        except stk.StackError as e:
-            print("FAIL %s: cannot start the stack: %s" % (name, e), flush=True)
-        except Exception as e:  # noqa: BLE001  a crash in a case fails that case
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e), flush=True)
-            if OPTS.verbose:
-                traceback.print_exc()
-        ctx.cleanup(not ok)
-        if ok:
-            passed += 1
-            if OPTS.verbose:
-                print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-        else:
-            failed += 1
-    if OPTS.verbose:
-        print("(%.0f s in all%s)" % (time.monotonic() - t_all,
-                                      ", %d skipped" % skipped if skipped else ""))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    OPTS = stk.parse_suite_arguments(ap)
+    return stk.run_cases(CASES, Ctx, OPTS)
 
 
 if __name__ == "__main__":

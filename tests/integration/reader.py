@@ -28,7 +28,6 @@ Every failure is printed with its reason; the last line is exactly
 "N passed, N failed"; the exit status is 1 when anything failed.
 """
 
-import argparse
 import html
 import json
 import math
@@ -966,25 +965,23 @@ class Suite:
         ensure(not bad, "%s: %s" % (path, "; ".join(bad[:5])))
 
     # -- article navigation ---------------------------------------------------
-    def check_article_chain(self):
-        seq, path = [], "/articles/%s/" % self.order[0]
+    def article_chain(self, slug, rel):
+        """The slugs met following REL links from article SLUG to the end."""
+        seq, path = [], "/articles/%s/" % slug
         while path is not None:
             m = re.fullmatch(r"/articles/([^/]+)/", path)
-            ensure(m, "rel=prev leads to %r" % path)
+            ensure(m, "rel=%s leads to %r" % (rel, path))
             ensure(m.group(1) not in seq and len(seq) <= len(self.order),
-                   "rel=prev chain loops at %s" % path)
+                   "rel=%s chain loops at %s" % (rel, path))
             seq.append(m.group(1))
-            path = self.follow(self.page(path), "prev")
+            path = self.follow(self.page(path), rel)
+        return seq
+
+    def check_article_chain(self):
+        seq = self.article_chain(self.order[0], "prev")
         ensure(seq == self.order, "rel=prev (older) chain from the newest: %r, want listing order %r"
                % (seq, self.order))
-        seq, path = [], "/articles/%s/" % self.order[-1]
-        while path is not None:
-            m = re.fullmatch(r"/articles/([^/]+)/", path)
-            ensure(m, "rel=next leads to %r" % path)
-            ensure(m.group(1) not in seq and len(seq) <= len(self.order),
-                   "rel=next chain loops at %s" % path)
-            seq.append(m.group(1))
-            path = self.follow(self.page(path), "next")
+        seq = self.article_chain(self.order[-1], "next")
         ensure(seq == self.order[::-1], "rel=next (newer) chain from the oldest: %r, want %r"
                % (seq, self.order[::-1]))
 
@@ -1108,15 +1105,7 @@ class Suite:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", default=os.path.join(stk.ROOT, "articles"))
-    ap.add_argument("--bin", default=None)
-    ap.add_argument("--keep", action="store_true", help="keep the temp dirs (logs)")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", dest="pattern", default=None, help="only checks whose name contains this")
-    args = ap.parse_args()
-    if args.bin:
-        args.bin = os.path.abspath(args.bin)
+    args = stk.parse_suite_arguments(stk.suite_arguments(__doc__, articles=True))
 
     stk.install_signal_handlers()
     runner = itg.Runner(verbose=args.verbose, pattern=args.pattern)

@@ -15,7 +15,6 @@ Every failure is printed with its reason; the last line is exactly
 "N passed, N failed"; the exit status is 1 when anything failed.
 """
 
-import argparse
 import concurrent.futures
 import html.parser
 import os
@@ -440,12 +439,16 @@ class Suite:
         ensure(mins == PAGE1_MINUTES, "/: min read %r, want %r" % (mins, PAGE1_MINUTES))
         ensure(p.rel_link("prev") is None, "/: page 1 has a rel=prev link")
 
+    def rel_target(self, path, rel, text):
+        """The path PATH's rel=REL link points to; the link must read TEXT."""
+        p = self.page(path)
+        a = p.rel_link(rel)
+        ensure(a is not None, '%s: no <a rel="%s">' % (path, rel))
+        ensure(a.text() == text, "%s: rel=%s link text %r, want %r" % (path, rel, a.text(), text))
+        return url_path(p.url, a.attrs.get("href", ""))
+
     def check_page1_next(self):
-        p = self.page("/")
-        a = p.rel_link("next")
-        ensure(a is not None, '/: no <a rel="next">')
-        ensure(a.text() == "Next →", "/: rel=next link text %r, want 'Next →'" % a.text())
-        target = url_path(p.url, a.attrs.get("href", ""))
+        target = self.rel_target("/", "next", "Next →")
         ensure(target == "/page/2/", "/: rel=next points to %r, want /page/2/" % target)
         self.page(target)
 
@@ -466,11 +469,7 @@ class Suite:
                    % ([k[1] for k in keys], [k[1] for k in want]))
 
     def check_page2_prev(self):
-        p = self.page("/page/2/")
-        a = p.rel_link("prev")
-        ensure(a is not None, '/page/2/: no <a rel="prev">')
-        ensure(a.text() == "← Previous", "/page/2/: rel=prev text %r, want '← Previous'" % a.text())
-        target = url_path(p.url, a.attrs.get("href", ""))
+        target = self.rel_target("/page/2/", "prev", "← Previous")
         r = self.get(target)
         if r.status == 301:
             target = url_path(self.st.url + target, r.header("Location", ""))
@@ -1068,16 +1067,9 @@ def serve_only(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", default=os.path.join(stk.ROOT, "articles"))
-    ap.add_argument("--bin", default=None)
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", dest="pattern", default=None, help="only checks whose name contains this")
+    ap = stk.suite_arguments(__doc__, articles=True)
     ap.add_argument("--serve-only", metavar="URLFILE", default=None)
-    args = ap.parse_args()
-    if args.bin:
-        args.bin = os.path.abspath(args.bin)
+    args = stk.parse_suite_arguments(ap)
 
     if args.serve_only:
         return serve_only(args)

@@ -16,6 +16,7 @@ Environment:
     XSLTPRESS_CONF  config file (default conf/xsltpress.conf when present)
 """
 
+import argparse
 import atexit
 import http.client
 import os
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -529,6 +531,79 @@ def case_registry():
             return fn
         return deco
     return cases, case
+
+
+def suite_arguments(description, articles=False, keep=True):
+    """The command line the suites share: --bin, --keep (when KEEP), -v,
+    -k and, when ARTICLES, --articles.  Add a suite's own options to the
+    parser returned, then read them with parse_suite_arguments."""
+    ap = argparse.ArgumentParser(description=description,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    if articles:
+        ap.add_argument("--articles", default=os.path.join(ROOT, "articles"))
+    ap.add_argument("--bin", default=None, help="the engine (default %s)" % default_binary())
+    if keep:
+        ap.add_argument("--keep", action="store_true",
+                        help="keep the temporary folders and logs of failures")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-k", dest="pattern", default=None,
+                    help="only cases or checks whose name contains this")
+    return ap
+
+
+def parse_suite_arguments(ap):
+    """Parses AP's command line, making --bin absolute."""
+    args = ap.parse_args()
+    if args.bin:
+        args.bin = os.path.abspath(args.bin)
+    return args
+
+
+def run_cases(cases, make_ctx, opts, on_failure=None):
+    """Runs each (name, function) of CASES whose name has opts.pattern, with
+    a fresh MAKE_CTX(name).  A case passes by returning, is skipped by
+    raising Skip, and fails by raising anything else; each failure and skip
+    is printed with why (and ON_FAILURE(name) runs), then the closing line
+    "N passed, N failed".  Returns the exit status."""
+    install_signal_handlers()
+    passed = failed = skipped = 0
+    t_all = time.monotonic()
+    for name, fn in cases:
+        if opts.pattern and opts.pattern not in name:
+            continue
+        ctx = make_ctx(name)
+        t0 = time.monotonic()
+        ok = False
+        try:
+            fn(ctx)
+            ok = True
+        except Skip as e:
+            skipped += 1
+            print("SKIP %s: %s" % (name, e), flush=True)
+            ctx.cleanup(False)
+            continue
+        except CheckFailed as e:
+            print("FAIL %s: %s" % (name, e), flush=True)
+        except StackError as e:
+            print("FAIL %s: cannot start the stack: %s" % (name, e), flush=True)
+        except Exception as e:  # noqa: BLE001  a crash in a case fails that case
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, e), flush=True)
+            if opts.verbose:
+                traceback.print_exc()
+        if not ok and on_failure is not None:
+            on_failure(name)
+        ctx.cleanup(not ok)
+        if ok:
+            passed += 1
+            if opts.verbose:
+                print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
+        else:
+            failed += 1
+    if opts.verbose:
+        print("(%.0f s in all%s)" % (time.monotonic() - t_all,
+                                      ", %d skipped" % skipped if skipped else ""))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
 
 
 def vm_rss_kb(pid):
