@@ -34,6 +34,29 @@ trap 'rm -f "$LOG"' EXIT
 
 # add the "N passed, N failed" line of $LOG; a suite that printed none
 # counts as one failure
+# plain_suite NAME COMMAND...: runs COMMAND, showing and keeping its
+# output, and counts its closing "N passed, N failed" line.
+plain_suite() {
+    local name=$1
+    shift
+    "$@" 2>&1 | tee "$LOG"
+    count_plain "$name" "${PIPESTATUS[0]}"
+}
+
+# sanitized MODE TARGET: builds TARGET (when given), then runs
+# tests/sanitize.sh MODE.  A build that fails fails the suite: running
+# whatever stale binaries an earlier build left would test other code.
+sanitized() {
+    local mode=$1 target=$2
+    if [ -n "$target" ] && ! make --no-print-directory "$target" >"$LOG" 2>&1; then
+        tail -n 20 "$LOG"
+        echo "FAIL $mode: the build failed"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    plain_suite "$mode" tests/sanitize.sh "$mode"
+}
+
 count_plain() {
     local name=$1 rc=$2 line p f
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n 1)
@@ -80,38 +103,31 @@ for suite in $SUITES; do
         ;;
     integration)
         echo "== integration tests (nginx + FastCGI)"
-        python3 tests/integration/run.py 2>&1 | tee "$LOG"
-        count_plain integration "${PIPESTATUS[0]}"
+        plain_suite integration python3 tests/integration/run.py
         ;;
     reader)
         echo "== reader features (feeds, sitemap, tags, archives, search, metadata)"
-        python3 tests/integration/reader.py 2>&1 | tee "$LOG"
-        count_plain reader "${PIPESTATUS[0]}"
+        plain_suite reader python3 tests/integration/reader.py
         ;;
     live)
         echo "== live-folder tests (nginx + FastCGI, files changed while serving)"
-        python3 tests/integration/live.py 2>&1 | tee "$LOG"
-        count_plain live "${PIPESTATUS[0]}"
+        plain_suite live python3 tests/integration/live.py
         ;;
     deploy)
         echo "== deployment tests (Apache, nginx fleet and /blog/, spawn-fcgi, install, systemd, links)"
-        python3 tests/integration/deploy.py 2>&1 | tee "$LOG"
-        count_plain deploy "${PIPESTATUS[0]}"
+        plain_suite deploy python3 tests/integration/deploy.py
         ;;
     hostile)
         echo "== hardening tests (hostile input through nginx, ${SOAK_SECONDS}s soak)"
-        python3 tests/integration/hostile.py --soak-seconds "$SOAK_SECONDS" 2>&1 | tee "$LOG"
-        count_plain hostile "${PIPESTATUS[0]}"
+        plain_suite hostile python3 tests/integration/hostile.py --soak-seconds "$SOAK_SECONDS"
         ;;
     browser)
         echo "== browser tests (headless Chromium)"
-        tests/browser/run.sh 2>&1 | tee "$LOG"
-        count_plain browser "${PIPESTATUS[0]}"
+        plain_suite browser tests/browser/run.sh
         ;;
     fuzz)
         echo "== fuzzers: kept inputs, then each harness for ${FUZZ_SECONDS}s"
-        make --no-print-directory fuzz-regress 2>&1 | tee "$LOG"
-        count_plain fuzz-regress "${PIPESTATUS[0]}"
+        plain_suite fuzz-regress make --no-print-directory fuzz-regress
         # Two harnesses at a time: the machine has two cores, and CI's
         # minute per harness would otherwise be four minutes.
         make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" \
@@ -131,34 +147,15 @@ for suite in $SUITES; do
         ;;
     asan)
         echo "== unit and integration tests under ASan + UBSan"
-        # A build that fails must fail the suite: running whatever stale
-        # binaries an earlier build left would test other code.
-        if ! make --no-print-directory asan-build >"$LOG" 2>&1; then
-            tail -n 20 "$LOG"
-            echo "FAIL asan: the build failed"
-            total_fail=$((total_fail + 1))
-        else
-            tests/sanitize.sh asan 2>&1 | tee "$LOG"
-            count_plain asan "${PIPESTATUS[0]}"
-        fi
+        sanitized asan asan-build
         ;;
     tsan)
         echo "== threads under ThreadSanitizer (stress test, integration)"
-        # A build that fails must fail the suite: running whatever stale
-        # binaries an earlier build left would test other code.
-        if ! make --no-print-directory tsan-build >"$LOG" 2>&1; then
-            tail -n 20 "$LOG"
-            echo "FAIL tsan: the build failed"
-            total_fail=$((total_fail + 1))
-        else
-            tests/sanitize.sh tsan 2>&1 | tee "$LOG"
-            count_plain tsan "${PIPESTATUS[0]}"
-        fi
+        sanitized tsan tsan-build
         ;;
     valgrind)
         echo "== integration tests under valgrind memcheck"
-        tests/sanitize.sh valgrind 2>&1 | tee "$LOG"
-        count_plain valgrind "${PIPESTATUS[0]}"
+        sanitized valgrind ""
         ;;
     *)
         echo "unknown suite $suite" >&2
