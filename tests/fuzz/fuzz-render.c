@@ -30,8 +30,7 @@
 #include "route.h"
 #include "site.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static struct stylesheets *sheets;
 

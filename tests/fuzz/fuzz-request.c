@@ -19,7 +19,7 @@
 #include "request.h"
 #include "route.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const names[] = {
 	"REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "HTTP_IF_NONE_MATCH",
