@@ -34,6 +34,7 @@ Environment (all optional):
   XSLTPRESS_BIN      engine binary, default build/xsltpress
 """
 
+import difflib
 import glob
 import json
 import math
@@ -437,6 +438,48 @@ def fmt_ratio(v, base):
     return "%.2f" % (v / base)
 
 
+def micro_cache(text, d):
+    """TEXT (the dev nginx config) with the README's optional micro-cache:
+    nginx keeps each page for one second and revalidates it with the
+    engine's ETag."""
+    cache_zone = ("    fastcgi_cache_path %s/fcache levels=1:2 keys_zone=xp:10m "
+                  "max_size=256m inactive=1m use_temp_path=off;\n" % d)
+    cache_loc = ("fastcgi_pass xsltpress;\n"
+                 "            fastcgi_cache xp;\n"
+                 "            fastcgi_cache_key $request_method$request_uri;\n"
+                 "            fastcgi_cache_valid 200 301 404 1s;\n"
+                 "            fastcgi_ignore_headers Cache-Control Expires;\n"
+                 "            fastcgi_cache_revalidate on;\n"
+                 "            fastcgi_cache_lock on;\n"
+                 "            fastcgi_cache_use_stale updating error timeout;\n"
+                 "            fastcgi_cache_background_update on;")
+    text2 = text.replace("    upstream xsltpress {", cache_zone + "    upstream xsltpress {", 1)
+    text2 = text2.replace("fastcgi_pass xsltpress;", cache_loc, 1)
+    if "keys_zone=xp" not in text2 or "fastcgi_cache xp;" not in text2:
+        raise SystemExit("bench: cannot add a cache to conf/nginx-dev.conf.in")
+    return text2
+
+
+def engine_stack(tmp, name, articles, edit_conf=None, extra=None):
+    """Stack NAME in TMP/NAME: nginx from conf/nginx-dev.conf.in (through
+    EDIT_CONF(text, the stack's folder) when given) in front of a fresh engine with the
+    EXTRA environment.  Returns the stack {url, engine, nginx, dir, sock}
+    and the seconds from start to the first page (None when it never
+    came)."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    port = free_port()
+    sock = os.path.join(d, "xsltpress.sock")
+    text = render_template(port, d, sock)
+    if edit_conf is not None:
+        text = edit_conf(text, d)
+    ng = start_nginx(d, text, port)
+    url = "http://127.0.0.1:%d" % port
+    eng = start_engine(d, sock, articles, extra)
+    return ({"url": url, "engine": eng, "nginx": ng, "dir": d, "sock": sock},
+            wait_first_page(url, eng))
+
+
 def bench_size(n, out):
     src = corpus(n)
     tmp = tempfile.mkdtemp(prefix="run-%d." % n, dir=os.path.join(BUILD, "bench"))
@@ -456,27 +499,20 @@ def bench_size(n, out):
     stacks = {}
     try:
         # -- b: the engine with its cache; cold start, then warm start ------
-        d = os.path.join(tmp, "b")
-        os.makedirs(d)
-        port = free_port()
-        sock = os.path.join(d, "xsltpress.sock")
-        ng = start_nginx(d, render_template(port, d, sock), port)
-        url = "http://127.0.0.1:%d" % port
         dropped = drop_caches()
-        eng = start_engine(d, sock, articles)
-        cold = wait_first_page(url, eng)
+        b, cold = engine_stack(tmp, "b", articles)
+        stacks["b"] = b
         if cold is None:
             problem("%d articles: engine did not serve / after start:\n%s"
-                    % (n, open(os.path.join(d, "xsltpress.log")).read()[-2000:]))
+                    % (n, open(os.path.join(b["dir"], "xsltpress.log")).read()[-2000:]))
             raise SystemExit(1)
         result["start"]["cold"] = cold
         result["start"]["cold_note"] = "page cache dropped" if dropped else "page cache not dropped"
-        stop(eng)
-        eng = start_engine(d, sock, articles)
-        result["start"]["warm"] = wait_first_page(url, eng)
+        stop(b["engine"])
+        b["engine"] = start_engine(b["dir"], b["sock"], articles)
+        result["start"]["warm"] = wait_first_page(b["url"], b["engine"])
         log("%d: start to first page: cold %.2f s, warm %.2f s"
             % (n, cold, result["start"]["warm"] or -1))
-        stacks["b"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
 
         # -- a: static files ------------------------------------------------
         if "a" not in SKIP:
@@ -520,34 +556,21 @@ def bench_size(n, out):
 
         # -- c: cache off -----------------------------------------------------
         if "c" not in SKIP:
-            d = os.path.join(tmp, "c")
-            os.makedirs(d)
-            port = free_port()
-            sock = os.path.join(d, "xsltpress.sock")
-            ng = start_nginx(d, render_template(port, d, sock), port)
-            url = "http://127.0.0.1:%d" % port
-            eng = start_engine(d, sock, articles, {"XSLTPRESS_CACHE": "off"})
-            result["start"]["c_warm"] = wait_first_page(url, eng)
-            stacks["c"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+            stacks["c"], result["start"]["c_warm"] = engine_stack(
+                tmp, "c", articles, extra={"XSLTPRESS_CACHE": "off"})
 
         # -- e: cache, without upstream keepalive ------------------------------
         # The shipped config keeps connections to the engine (b); e shows
         # what that is worth.
         if "e" not in SKIP and KEEPALIVE > 0:
-            d = os.path.join(tmp, "e")
-            os.makedirs(d)
-            port = free_port()
-            sock = os.path.join(d, "xsltpress.sock")
-            text = render_template(port, d, sock)
-            text2 = re.sub(r"\n\s*keepalive \d+;", "", text, count=1)
-            text2 = text2.replace("\n            fastcgi_keep_conn on;", "", 1)
-            if "keepalive" in re.sub(r"#.*", "", text2) or "fastcgi_keep_conn" in text2:
-                raise SystemExit("bench: cannot take keepalive out of conf/nginx-dev.conf.in")
-            ng = start_nginx(d, text2, port)
-            url = "http://127.0.0.1:%d" % port
-            eng = start_engine(d, sock, articles)
-            result["start"]["e_warm"] = wait_first_page(url, eng)
-            stacks["e"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+            def no_keepalive(text, _d):
+                text2 = re.sub(r"\n\s*keepalive \d+;", "", text, count=1)
+                text2 = text2.replace("\n            fastcgi_keep_conn on;", "", 1)
+                if "keepalive" in re.sub(r"#.*", "", text2) or "fastcgi_keep_conn" in text2:
+                    raise SystemExit("bench: cannot take keepalive out of conf/nginx-dev.conf.in")
+                return text2
+            stacks["e"], result["start"]["e_warm"] = engine_stack(
+                tmp, "e", articles, edit_conf=no_keepalive)
 
         # -- f: nginx micro-cache in front of the engine ------------------------
         # What the README's optional fastcgi_cache block does: nginx keeps
@@ -555,31 +578,7 @@ def bench_size(n, out):
         # ETag (a 304 costs no rendering), so an edit shows within a second
         # while nearly every request is served like a static file.
         if "f" not in SKIP:
-            d = os.path.join(tmp, "f")
-            os.makedirs(d)
-            port = free_port()
-            sock = os.path.join(d, "xsltpress.sock")
-            text = render_template(port, d, sock)
-            cache_zone = ("    fastcgi_cache_path %s/fcache levels=1:2 keys_zone=xp:10m "
-                          "max_size=256m inactive=1m use_temp_path=off;\n" % d)
-            cache_loc = ("fastcgi_pass xsltpress;\n"
-                         "            fastcgi_cache xp;\n"
-                         "            fastcgi_cache_key $request_method$request_uri;\n"
-                         "            fastcgi_cache_valid 200 301 404 1s;\n"
-                         "            fastcgi_ignore_headers Cache-Control Expires;\n"
-                         "            fastcgi_cache_revalidate on;\n"
-                         "            fastcgi_cache_lock on;\n"
-                         "            fastcgi_cache_use_stale updating error timeout;\n"
-                         "            fastcgi_cache_background_update on;")
-            text2 = text.replace("    upstream xsltpress {", cache_zone + "    upstream xsltpress {", 1)
-            text2 = text2.replace("fastcgi_pass xsltpress;", cache_loc, 1)
-            if "keys_zone=xp" not in text2 or "fastcgi_cache xp;" not in text2:
-                raise SystemExit("bench: cannot add a cache to conf/nginx-dev.conf.in")
-            ng = start_nginx(d, text2, port)
-            url = "http://127.0.0.1:%d" % port
-            eng = start_engine(d, sock, articles)
-            wait_first_page(url, eng)
-            stacks["f"] = {"url": url, "engine": eng, "nginx": ng, "dir": d}
+            stacks["f"], _ = engine_stack(tmp, "f", articles, edit_conf=micro_cache)
 
         # -- d: php-fpm --------------------------------------------------------
         if "d" not in SKIP:
@@ -670,7 +669,12 @@ def bench_size(n, out):
                 fa = get(stacks["a"]["url"], path)
                 fb = get(stacks["b"]["url"], path)
                 if fa is not None and fb is not None and fa.body != fb.body:
-                    problem("%d articles: static %s differs from the engine's" % (n, path))
+                    la = fa.body.decode("utf-8", "replace").splitlines()
+                    lb = fb.body.decode("utf-8", "replace").splitlines()
+                    diff = [l[:200] for l in difflib.unified_diff(la, lb, "static", "engine",
+                                                                  n=0, lineterm="")][2:8]
+                    problem("%d articles: static %s differs from the engine's:\n  %s"
+                            % (n, path, "\n  ".join(diff)))
 
         # -- memory -------------------------------------------------------------
         for s in ("b", "c", "e"):
