@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "frontend.h"
+#include "http.h"
 
 /* Bodies are never used; this much is read so the answer gets through. */
 #define CGI_BODY_DRAIN_MAX (16UL << 20)
@@ -33,6 +35,12 @@ render_param(void *ctx, const char *name)
 	return NULL;
 }
 
+static bool
+file_write(void *ctx, const char *data, size_t n)
+{
+	return fwrite(data, 1, n, ctx) == n;
+}
+
 static enum xp_status
 respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
     struct xp_error *err)
@@ -42,17 +50,24 @@ respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
 	struct request req;
 	size_t header_len;
 	enum xp_status st;
+	off_t file_len;
+	int file_fd;
 
 	st = request_parse(&req, get, ctx, site->cfg->base_path, err);
 	if (st != XP_OK) {
 		site_unref(site);
 		return st;
 	}
-	route_respond(site, NULL, &req, time(NULL), &response, &header_len);
+	route_respond_fd(site, NULL, &req, time(NULL), &response, &header_len,
+	    &file_fd, &file_len);
 	if (fwrite(response.data, 1, req.method == METHOD_HEAD ? header_len
-	    : response.len, out) == 0 || fflush(out) != 0)
+	    : response.len, out) == 0 || (file_fd >= 0 &&
+	    req.method != METHOD_HEAD && !http_stream_fd(file_fd, file_len,
+	    file_write, out)) || fflush(out) != 0)
 		st = xp_error_set(err, XP_ERR_IO, "stdout", 0,
 		    "cannot write the response");
+	if (file_fd >= 0)
+		close(file_fd);
 	buf_release(&response);
 	request_release(&req);
 	site_unref(site);

@@ -48,6 +48,7 @@ static const struct key keys[] = {
 	U(threads, "16", 1, 1024),
 	U(max_age, "60", 0, 31536000),
 	U(max_article_bytes, "4194304", 1024, 1073741824),
+	U(max_media_bytes, "16777216", 1024, 1073741824),
 	U(poll_interval, "2", 1, 3600),
 	U(cache_size, "1024", 0, 10000000),
 	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0, false },

@@ -19,6 +19,7 @@
 #include <fcgiapp.h>
 
 #include "frontend.h"
+#include "http.h"
 #include "log.h"
 #include "route.h"
 #include "watch.h"
@@ -72,6 +73,12 @@ fcgi_param(void *ctx, const char *name)
 	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
 }
 
+static bool
+fcgi_write(void *ctx, const char *data, size_t n)
+{
+	return FCGX_PutStr(data, (int)n, ctx) >= 0;
+}
+
 static void
 serve_one(struct server *s, FCGX_Request *fr)
 {
@@ -80,6 +87,8 @@ serve_one(struct server *s, FCGX_Request *fr)
 	struct xp_error err;
 	struct request req;
 	size_t header_len, n;
+	off_t file_len;
+	int file_fd;
 
 	if (request_parse(&req, fcgi_param, fr, site->cfg->base_path,
 	    &err) != XP_OK) {
@@ -88,12 +97,19 @@ serve_one(struct server *s, FCGX_Request *fr)
 		site_unref(site);
 		return;
 	}
-	route_respond(site, &s->cache, &req, time(NULL), &response, &header_len);
+	route_respond_fd(site, &s->cache, &req, time(NULL), &response,
+	    &header_len, &file_fd, &file_len);
 	n = req.method == METHOD_HEAD ? header_len : response.len;
 	/* A client that went away makes this fail; nothing to do but move on
 	 * to the next request, which libfcgi gives a fresh connection. */
 	if (n > 0 && FCGX_PutStr(response.data, (int)n, fr->out) < 0)
 		log_msg(LOG_DEBUG, "%s: client went away", req.uri);
+	else if (file_fd >= 0 && req.method != METHOD_HEAD &&
+	    !http_stream_fd(file_fd, file_len, fcgi_write, fr->out))
+		log_msg(LOG_DEBUG, "%s: client went away or the file shrank",
+		    req.uri);
+	if (file_fd >= 0)
+		close(file_fd);
 	buf_release(&response);
 	request_release(&req);
 	site_unref(site);

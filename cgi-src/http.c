@@ -1,7 +1,9 @@
 /* http.c - responses in CGI form, and HTTP's conditional requests. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "hash.h"
@@ -40,6 +42,7 @@ response_init(struct response *resp)
 	resp->status = 200;
 	resp->content_type = CT_HTML;
 	resp->max_age = -1;
+	resp->body_fd = -1;
 }
 
 void
@@ -47,6 +50,9 @@ response_release(struct response *resp)
 {
 	buf_release(&resp->headers);
 	buf_release(&resp->body);
+	if (resp->body_fd >= 0)
+		close(resp->body_fd);
+	resp->body_fd = -1;
 }
 
 void
@@ -121,7 +127,10 @@ http_serialize(const struct response *resp, const struct config *cfg,
 	    http_reason(resp->status));
 	if (resp->content_type != NULL && body)
 		buf_printf(out, "Content-Type: %s\r\n", resp->content_type);
-	if (body)
+	if (body && resp->body_fd >= 0)
+		buf_printf(out, "Content-Length: %lld\r\n",
+		    (long long)resp->body_fd_len);
+	else if (body)
 		buf_printf(out, "Content-Length: %zu\r\n", resp->body.len);
 	if (resp->etag[0] != '\0')
 		buf_printf(out, "ETag: %s\r\n", resp->etag);
@@ -130,12 +139,14 @@ http_serialize(const struct response *resp, const struct config *cfg,
 		buf_printf(out, "Last-Modified: %s\r\n", date);
 	}
 	if (resp->max_age >= 0)
-		buf_printf(out, "Cache-Control: public, max-age=%ld\r\n",
-		    resp->max_age);
+		buf_printf(out, "Cache-Control: public, max-age=%ld%s\r\n",
+		    resp->max_age, resp->immutable ? ", immutable" : "");
 	else
 		buf_puts(out, "Cache-Control: no-cache\r\n");
 	buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
-	if (cfg->csp[0] != '\0')
+	if (resp->csp != NULL)
+		buf_printf(out, "Content-Security-Policy: %s\r\n", resp->csp);
+	else if (cfg->csp[0] != '\0')
 		buf_printf(out, "Content-Security-Policy: %s\r\n", cfg->csp);
 	if (cfg->referrer_policy[0] != '\0')
 		buf_printf(out, "Referrer-Policy: %s\r\n", cfg->referrer_policy);
@@ -144,4 +155,25 @@ http_serialize(const struct response *resp, const struct config *cfg,
 	*header_len = out->len;
 	if (body)
 		buf_append(out, resp->body.data, resp->body.len);
+}
+
+bool
+http_stream_fd(int fd, off_t len,
+    bool (*write_fn)(void *ctx, const char *data, size_t n), void *ctx)
+{
+	char chunk[64 * 1024];
+	off_t off = 0;
+
+	while (off < len) {
+		size_t want = len - off < (off_t)sizeof(chunk) ?
+		    (size_t)(len - off) : sizeof(chunk);
+		ssize_t n = pread(fd, chunk, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || !write_fn(ctx, chunk, (size_t)n))
+			return false;
+		off += n;
+	}
+	return true;
 }

@@ -4,11 +4,20 @@
 #include <string.h>
 
 #include "hash.h"
+#include "heading.h"
 #include "log.h"
 #include "page.h"
 
 #define RELATED_MAX 3
 #define RELATED_SCAN 200   /* newest articles of each tag looked at */
+#define TOC_MIN_H2 3       /* fewer sections need no table of contents */
+
+/* Ids the article stylesheet and the layout use themselves: a heading
+ * never takes one. */
+static const char *const page_ids[] = {
+	"main", "keep-reading", "related-title", "contents", "site-search-q",
+	"search-q", NULL,
+};
 
 /* What an article page shows besides the article itself. */
 struct article_plan {
@@ -117,6 +126,10 @@ page_article_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	if (!plan_article(pc, &p))
 		return false;
 	h = hash_u64(h, p.a->content_hash);
+	/* The page shows its own files' URLs and sizes: a replaced image
+	 * is a new page, whether or not a watcher saw the folder change. */
+	h = hash_u64(h, media_folder_fp(pc->site->media,
+	    pc->site->cfg->articles_dir, p.a->slug, pc->site->cfg->max_media_bytes));
 	h = hash_u64(h, p.older ? p.older->content_hash : 0);
 	h = hash_u64(h, p.newer ? p.newer->content_hash : 0);
 	for (size_t i = 0; i < p.nrelated; i++)
@@ -156,7 +169,7 @@ json_field(struct buf *out, const char *name, const char *value)
 /* The schema.org BlogPosting of A, as a JSON text (caller releases OUT). */
 static void
 json_ld(struct page_ctx *pc, const struct article *a, const char *url,
-    struct buf *out)
+    const char *image, struct buf *out)
 {
 	buf_puts(out, "{\"@context\":\"https://schema.org\",\"@type\":\"BlogPosting\"");
 	json_field(out, "headline", a->title);
@@ -166,6 +179,8 @@ json_ld(struct page_ctx *pc, const struct article *a, const char *url,
 	    : a->published.iso);
 	json_field(out, "url", url);
 	json_field(out, "mainEntityOfPage", url);
+	if (image[0] != '\0')
+		json_field(out, "image", image);
 	buf_puts(out, ",\"author\":{\"@type\":\"Person\"");
 	json_field(out, "name", a->author ? a->author : pc->site->cfg->site_name);
 	buf_puts(out, "},\"publisher\":{\"@type\":\"Organization\"");
@@ -197,6 +212,36 @@ add_neighbour(struct page_ctx *pc, xmlNodePtr nav, const char *name,
 	xmlNewProp(n, BAD_CAST "title", BAD_CAST a->title);
 }
 
+/* The <body> element of the <article> ARTICLE, or NULL. */
+static xmlNodePtr
+article_body(xmlNodePtr article)
+{
+	for (xmlNodePtr n = article->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "body"))
+			return n;
+	return NULL;
+}
+
+/* <image href width height/> in META: og:image and a large Twitter card. */
+static void
+add_picture(xmlNodePtr meta, const struct page_picture *pic)
+{
+	xmlNodePtr n;
+	char num[16];
+
+	if (meta == NULL || pic->url[0] == '\0' ||
+	    (n = xmlNewChild(meta, NULL, BAD_CAST "image", NULL)) == NULL)
+		return;
+	xmlNewProp(n, BAD_CAST "href", BAD_CAST pic->url);
+	if (pic->width > 0) {
+		snprintf(num, sizeof(num), "%u", pic->width);
+		xmlNewProp(n, BAD_CAST "width", BAD_CAST num);
+		snprintf(num, sizeof(num), "%u", pic->height);
+		xmlNewProp(n, BAD_CAST "height", BAD_CAST num);
+	}
+}
+
 void
 page_article(struct page_ctx *pc, struct response *resp)
 {
@@ -206,6 +251,7 @@ page_article(struct page_ctx *pc, struct response *resp)
 	xmlDocPtr doc, article_doc;
 	char href[1024], url[2048], month[32];
 	struct xp_error err;
+	struct page_picture picture = { .url = "" };
 
 	if (!plan_article(pc, &p)) {
 		page_error(pc, resp, 404, "There is no article at this address.");
@@ -224,8 +270,12 @@ page_article(struct page_ctx *pc, struct response *resp)
 	}
 	page_add_entry(pc, root, p.a);
 	copy = xmlDocCopyNode(xmlDocGetRootElement(article_doc), doc, 1);
-	if (copy != NULL)
+	if (copy != NULL) {
 		xmlAddChild(root, copy);
+		page_media_log_problems(pc, p.a->slug, copy);
+		page_media_body(pc, p.a->slug, copy, false, &picture);
+		heading_annotate(article_body(copy), root, TOC_MIN_H2, page_ids);
+	}
 	xmlFreeDoc(article_doc);
 	back = xmlNewChild(root, NULL, BAD_CAST "back", NULL);
 	page_href(pc, href, sizeof(href), "%s", "");
@@ -246,8 +296,9 @@ page_article(struct page_ctx *pc, struct response *resp)
 	xmlNewProp(archive, BAD_CAST "href", BAD_CAST href);
 	snprintf(href, sizeof(href), "articles/%s/", p.a->slug);
 	page_abs_url(pc, url, sizeof(url), href);
-	json_ld(pc, p.a, url, &ld);
+	json_ld(pc, p.a, url, picture.url, &ld);
 	page_add_meta(root, p.a->summary, "article", ld.data ? ld.data : "{}");
+	add_picture(xmlGetLastChild(root), &picture);
 	buf_release(&ld);
 	set_caching(pc, resp, p.a);
 	page_render(pc, PAGE_ARTICLE, doc, resp);

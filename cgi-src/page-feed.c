@@ -43,8 +43,13 @@ page_feed_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	}
 	if (pc->nargs > 0)
 		h = hash_str(h, pc->args[0]);
-	for (size_t i = 0; i < feed_length(&sel); i++)
+	for (size_t i = 0; i < feed_length(&sel); i++) {
 		h = hash_u64(h, sel.items[i]->content_hash);
+		/* Entries carry their own files' URLs. */
+		h = hash_u64(h, media_folder_fp(pc->site->media,
+		    pc->site->cfg->articles_dir, sel.items[i]->slug,
+		    pc->site->cfg->max_media_bytes));
+	}
 	selection_release(&sel);
 	*fp = h;
 	resp->content_type = is_json(pc) ? CT_JSON_FEED : CT_ATOM;
@@ -116,8 +121,14 @@ page_feed(struct page_ctx *pc, struct response *resp)
 			continue;
 		}
 		copy = xmlDocCopyNode(xmlDocGetRootElement(adoc), doc, 1);
-		if (copy != NULL)
+		if (copy != NULL) {
+			struct page_picture pic;
+
 			xmlAddChild(entry, copy);
+			page_media_body(pc, a->slug, copy, true, &pic);
+			if (pic.url[0] != '\0')
+				xmlNewProp(entry, BAD_CAST "image", BAD_CAST pic.url);
+		}
 		xmlFreeDoc(adoc);
 	}
 	/* An empty feed is still valid; its "updated" is the epoch then. */

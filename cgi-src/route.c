@@ -1,6 +1,7 @@
 /* route.c - the dispatch table: adding a page is one row and one file. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "log.h"
@@ -18,6 +19,7 @@ static const struct route routes[] = {
 	{ "/",                    page_listing,    page_listing_fp, LIST_ALL },
 	{ "/page/*/",             page_listing,    page_listing_fp, LIST_ALL },
 	{ "/articles/*/",         page_article,    page_article_fp, 0 },
+	{ "/articles/*/*",        page_media,      NULL, 0 },
 	{ "/tags/",               page_tags,       page_tags_fp, 0 },
 	{ "/tags/*/",             page_listing,    page_listing_fp, LIST_TAG },
 	{ "/tags/*/page/*/",      page_listing,    page_listing_fp, LIST_TAG },
@@ -140,9 +142,9 @@ dispatch(struct page_ctx *pc, struct response *resp)
 }
 
 void
-route_respond(struct site *site, struct cache *cache,
+route_respond_fd(struct site *site, struct cache *cache,
     const struct request *req, time_t now, struct buf *out,
-    size_t *header_len)
+    size_t *header_len, int *body_fd, off_t *body_len)
 {
 	struct page_ctx pc = { .site = site, .cache = cache, .req = req,
 		.now = now };
@@ -163,6 +165,35 @@ route_respond(struct site *site, struct cache *cache,
 		resp.content_type = CT_TEXT;
 		buf_puts(&resp.body, "Service Unavailable\n");
 	}
+	if (resp.status != 200 && resp.body_fd >= 0) {
+		close(resp.body_fd);
+		resp.body_fd = -1;
+	}
 	http_serialize(&resp, site->cfg, out, header_len);
+	*body_fd = resp.body_fd;
+	*body_len = resp.body_fd_len;
+	resp.body_fd = -1;      /* now the caller's */
 	response_release(&resp);
+}
+
+static bool
+append_out(void *ctx, const char *data, size_t n)
+{
+	buf_append(ctx, data, n);
+	return !((struct buf *)ctx)->failed;
+}
+
+void
+route_respond(struct site *site, struct cache *cache,
+    const struct request *req, time_t now, struct buf *out,
+    size_t *header_len)
+{
+	off_t len;
+	int fd;
+
+	route_respond_fd(site, cache, req, now, out, header_len, &fd, &len);
+	if (fd >= 0) {
+		http_stream_fd(fd, len, append_out, out);
+		close(fd);
+	}
 }

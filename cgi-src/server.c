@@ -38,6 +38,7 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 	atomic_init(&s->stopping, false);
 	s->cfg = config_ref(cfg);
 	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0);
+	s->media = media_cache_new();   /* without it: slower, never wrong */
 	if (stat(cfg->articles_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return xp_error_set(err, XP_ERR_IO, cfg->articles_dir, 0,
 		    "the articles folder does not exist or is not a folder");
@@ -96,6 +97,8 @@ server_publish(struct server *s)
 	idx = folder_snapshot(s->folder, s->current ? s->current->index : NULL);
 	if (idx != NULL)
 		site = site_new(s->cfg, idx, s->sheets);
+	if (site != NULL)
+		site->media = s->media;
 	index_unref(idx);
 	if (site != NULL)
 		swap_site(s, site);
@@ -113,6 +116,8 @@ server_attach_postings(struct server *s, struct postings *p)
 	cur = s->current;
 	if ((idx = index_with_postings(cur->index, p)) != NULL)
 		site = site_new(cur->cfg, idx, cur->sheets);
+	if (site != NULL)
+		site->media = s->media;
 	index_unref(idx);
 	if (site != NULL)
 		swap_site(s, site);
@@ -140,6 +145,8 @@ server_release(struct server *s)
 	stylesheets_unref(s->sheets);
 	config_free(s->cfg);
 	cache_release(&s->cache);
+	media_cache_free(s->media);
+	s->media = NULL;
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->publish_lock);
 }

@@ -34,6 +34,7 @@ struct config {
 	unsigned threads;       /* FastCGI worker threads */
 	unsigned max_age;       /* Cache-Control max-age for pages, seconds */
 	unsigned max_article_bytes;
+	unsigned max_media_bytes; /* cap on one of an article's own files */
 	unsigned poll_interval; /* seconds between scans when watch = poll */
 	unsigned cache_size;    /* render cache entries; 0 = off */
 	enum watch_mode watch;

@@ -7,6 +7,7 @@
 #define XP_HTTP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
@@ -25,6 +26,13 @@ struct response {
 	char etag[48];             /* a quoted strong ETag, or "" */
 	time_t last_modified;      /* 0 when unknown */
 	long max_age;              /* seconds, or -1 for "no-cache" */
+	/* A body streamed from a file instead of BODY (an article's own
+	 * file): its descriptor, or -1, and its length.  Whoever sends the
+	 * response closes it; response_release closes one never sent. */
+	int body_fd;
+	off_t body_fd_len;
+	bool immutable;            /* Cache-Control adds "immutable" */
+	const char *csp;           /* a constant replacing the site's CSP */
 };
 
 void response_init(struct response *resp);
@@ -52,5 +60,12 @@ bool http_not_modified(const struct request *req, const char *etag,
  * request gets).  A 304 has no body. */
 void http_serialize(const struct response *resp, const struct config *cfg,
     struct buf *out, size_t *header_len);
+
+/* Writes LEN bytes of FD from its start through WRITE (which returns
+ * false when the client went away), a chunk at a time: a large file is
+ * never held whole in memory.  Returns false when a write failed or the
+ * file ended early (it shrank after its length was sent). */
+bool http_stream_fd(int fd, off_t len,
+    bool (*write_fn)(void *ctx, const char *data, size_t n), void *ctx);
 
 #endif

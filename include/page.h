@@ -48,6 +48,7 @@ page_fn page_listing;      /* page-listing.c: "/" and "/page/N/" */
 page_fp_fn page_listing_fp;
 page_fn page_article;      /* page-article.c: "/articles/SLUG/" */
 page_fp_fn page_article_fp;
+page_fn page_media;        /* page-media.c:   "/articles/SLUG/NAME" */
 page_fn page_asset;        /* page-asset.c:   "/style.css", "/favicon.svg" */
 page_fp_fn page_asset_fp;
 page_fn page_tags;         /* page-tags.c:    "/tags/" */
@@ -115,6 +116,33 @@ void page_href(struct page_ctx *pc, char *out, size_t size,
  * status RESP already has; on a failed transform logs it and answers 500. */
 void page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
     struct response *resp);
+
+/* The picture of an article (page-media.c): an absolute URL, "" for
+ * none, and its size in pixels (0 when unknown). */
+struct page_picture {
+	char url[2048];
+	unsigned width, height;
+};
+
+/* Writes into OUT the URL of SLUG's own file NAME at VERSION (its
+ * fingerprint): site-relative, or absolute (with base_url) for feeds and
+ * link previews. */
+void page_media_url(struct page_ctx *pc, const char *slug, const char *name,
+    const char *version, bool absolute, char *out, size_t size);
+
+/* Rewrites the body of ARTICLE (an <article> element of a page document)
+ * for SLUG: an img src or a href naming an own file that exists becomes
+ * its fingerprinted URL (absolute when ABSOLUTE, for feeds); an own image
+ * gets its width and height, and on a page (not ABSOLUTE) every image
+ * after the first loading="lazy" decoding="async".  Names that do not
+ * resolve are left as written.  PICTURE, when not NULL, receives the
+ * article's picture: <image>, else the body's first own image. */
+void page_media_body(struct page_ctx *pc, const char *slug,
+    xmlNodePtr article, bool absolute, struct page_picture *picture);
+
+/* Logs, once each, the problems `check` reports for ARTICLE's own files. */
+void page_media_log_problems(struct page_ctx *pc, const char *slug,
+    xmlNodePtr article);
 
 /* Sets RESP to a redirect to the site path PATH (301). */
 void page_redirect(struct page_ctx *pc, struct response *resp,

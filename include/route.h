@@ -3,6 +3,7 @@
 #define XP_ROUTE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
@@ -18,6 +19,14 @@
 void route_respond(struct site *site, struct cache *cache,
     const struct request *req, time_t now, struct buf *out,
     size_t *header_len);
+
+/* As route_respond, except that a body served from a file (an article's
+ * own file) is not read into OUT: *BODY_FD is its descriptor, which the
+ * caller sends (see http_stream_fd) and closes, and *BODY_LEN its length;
+ * *BODY_FD is -1 when the whole response is in OUT. */
+void route_respond_fd(struct site *site, struct cache *cache,
+    const struct request *req, time_t now, struct buf *out,
+    size_t *header_len, int *body_fd, off_t *body_len);
 
 #define ROUTE_ARGS 3       /* at most this many '*' in a pattern */
 #define ROUTE_ARG_MAX 128  /* bytes of one captured segment, NUL included */

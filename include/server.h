@@ -11,6 +11,7 @@
 #include "config.h"
 #include "error.h"
 #include "folder.h"
+#include "media.h"
 #include "postings.h"
 #include "render.h"
 #include "site.h"
@@ -23,6 +24,7 @@ struct server {
 	pthread_mutex_t publish_lock;
 	struct reindexer *reindexer; /* NULL unless serving FastCGI */
 	struct cache cache;          /* rendered pages; locks itself */
+	struct media_cache *media;   /* articles' own files; locks itself */
 	/* The rest is touched only by the thread that loads (main at start,
 	 * then the watcher), never by request threads. */
 	struct config *cfg;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "index.h"
+#include "media.h"
 #include "render.h"
 
 struct site {
@@ -14,6 +15,7 @@ struct site {
 	struct config *cfg;
 	struct index *index;
 	struct stylesheets *sheets;
+	struct media_cache *media;  /* the server's, borrowed; NULL: none */
 };
 
 /* Returns a site holding new references to CFG, IDX and SHEETS (the

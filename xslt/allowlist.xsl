@@ -29,7 +29,7 @@
     select="' p h2 h3 h4 ul ol li pre code blockquote a em strong img figure figcaption table thead tbody tr th td hr br '"/>
   <xsl:variable name="dropped-elements" select="' script style '"/>
   <xsl:variable name="allowed-attributes"
-    select="' a:href a:title img:src img:alt img:title img:width img:height th:colspan th:rowspan td:colspan td:rowspan ol:start code:class pre:class '"/>
+    select="' a:href a:title img:src img:alt img:title img:width img:height img:loading img:decoding h2:id h3:id h4:id th:colspan th:rowspan td:colspan td:rowspan ol:start code:class pre:class '"/>
   <xsl:variable name="url-attributes" select="' a:href img:src '"/>
 
   <!-- ===== Allowlist copy of the body ===== -->

@@ -36,6 +36,7 @@
         </xsl:apply-templates>
         <xsl:apply-templates select="entry" mode="tags"/>
       </header>
+      <xsl:apply-templates select="toc"/>
       <div class="prose">
         <xsl:choose>
           <xsl:when test="$trusted-html = 'yes'">
@@ -52,6 +53,42 @@
     <xsl:if test="back/@href">
       <p class="back"><a href="{back/@href}">← All articles</a></p>
     </xsl:if>
+  </xsl:template>
+
+  <!-- The table of contents (three or more h2; the engine builds <toc>
+       with an <item id text> per h2, its h3 nested).  A site that wants
+       none overrides this template with an empty one. -->
+  <xsl:template match="toc">
+    <nav class="toc" aria-label="Contents">
+      <p class="toc-title" aria-hidden="true">Contents</p>
+      <ol>
+        <xsl:apply-templates select="item" mode="toc"/>
+      </ol>
+    </nav>
+  </xsl:template>
+
+  <xsl:template match="item" mode="toc">
+    <li>
+      <a href="#{@id}"><xsl:value-of select="@text"/></a>
+      <xsl:if test="item">
+        <ol>
+          <xsl:apply-templates select="item" mode="toc"/>
+        </ol>
+      </xsl:if>
+    </li>
+  </xsl:template>
+
+  <!-- A heading of the body with its id (the engine gives every h2 and
+       h3 one) and a link to itself, shown on hover and focus.  tabindex
+       lets a contents link move keyboard focus to it. -->
+  <xsl:template match="*[local-name() = 'h2' or local-name() = 'h3'][string(@id)]" mode="body">
+    <xsl:element name="{local-name()}">
+      <xsl:attribute name="id"><xsl:value-of select="@id"/></xsl:attribute>
+      <xsl:attribute name="tabindex">-1</xsl:attribute>
+      <xsl:apply-templates mode="body"/>
+      <xsl:text> </xsl:text>
+      <a class="heading-link" href="#{@id}" aria-label="Link to this section: {normalize-space(.)}">#</a>
+    </xsl:element>
   </xsl:template>
 
   <!-- "Keep reading": the next older (rel=prev) and newer (rel=next) article. -->

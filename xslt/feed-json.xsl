@@ -85,6 +85,12 @@
       <xsl:with-param name="name" select="'summary'"/>
       <xsl:with-param name="s" select="summary"/>
     </xsl:call-template>
+    <xsl:if test="string(@image)">
+      <xsl:call-template name="json-member">
+        <xsl:with-param name="name" select="'image'"/>
+        <xsl:with-param name="s" select="@image"/>
+      </xsl:call-template>
+    </xsl:if>
     <xsl:if test="article/body">
       <xsl:variable name="clean">
         <xsl:apply-templates select="article/body/node()" mode="body"/>

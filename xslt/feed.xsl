@@ -87,6 +87,10 @@
       <xsl:if test="string(summary)">
         <summary type="text"><xsl:value-of select="summary"/></summary>
       </xsl:if>
+      <!-- The article's picture (absolute), as Media RSS readers show it. -->
+      <xsl:if test="string(@image)">
+        <media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="{@image}"/>
+      </xsl:if>
       <xsl:if test="article/body">
         <content type="xhtml">
           <xsl:if test="string(@abs)">

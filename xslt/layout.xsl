@@ -164,8 +164,17 @@
       <meta property="og:site_name" content="{site/name}"/>
       <xsl:if test="string(meta/image/@href)">
         <meta property="og:image" content="{meta/image/@href}"/>
+        <xsl:if test="string(meta/image/@width)">
+          <meta property="og:image:width" content="{meta/image/@width}"/>
+          <meta property="og:image:height" content="{meta/image/@height}"/>
+        </xsl:if>
       </xsl:if>
-      <meta name="twitter:card" content="summary"/>
+      <!-- With a picture, link previews show it large. -->
+      <meta name="twitter:card" content="summary">
+        <xsl:if test="string(meta/image/@href)">
+          <xsl:attribute name="content">summary_large_image</xsl:attribute>
+        </xsl:if>
+      </meta>
       <meta name="twitter:title" content="{normalize-space($title)}"/>
       <xsl:if test="string($description)">
         <meta name="twitter:description" content="{$description}"/>
