@@ -225,7 +225,7 @@ static const struct row rows[] = {
 	{ 0, "GET", "/page/2", 301, { "\r\nLocation: /page/2/\r\n" }, { NULL } },
 	/* articles */
 	{ 0, "GET", "/articles/alpha/", 200,
-	  { "Alpha Post", "Alpha body text.", "<h2>Section</h2>", "a &lt; b", "ETag: \"" },
+	  { "Alpha Post", "Alpha body text.", "<h2 id=\"section\" tabindex=\"-1\">Section <a class=\"heading-link\" href=\"#section\"", "a &lt; b", "ETag: \"" },
 	  { "Beta body.", "Gamma body." } },
 	{ 0, "GET", "/articles/alpha", 301, { "\r\nLocation: /articles/alpha/\r\n" }, { NULL } },
 	{ 0, "GET", "/articles/alpha/?x=1", 200, { "Alpha Post" }, { NULL } },
