@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "http.h"
 #include "log.h"
 #include "route.h"
 
@@ -22,6 +23,8 @@ struct export_ctx {
 	time_t now;
 	size_t written;
 	struct xp_error *err;
+	const char *slug;       /* the article whose own files are copied */
+	enum xp_status media_st;
 };
 
 static const char *
@@ -110,6 +113,59 @@ export_one(struct export_ctx *x, const char *path, int expect,
 	return st;
 }
 
+static bool
+fd_write(void *ctx, const char *data, size_t n)
+{
+	int fd = *(int *)ctx;
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n && (w = write(fd, data + done, n - done)) > 0)
+		done += (size_t)w;
+	return done == n;
+}
+
+/* Copies one own file of x->slug, byte for byte, beside its page.  A
+ * file the server would not serve (over the cap, unreadable) is left out
+ * with a warning, as the server would answer 404 for it. */
+static void
+export_media_file(void *ctx, const char *name)
+{
+	struct export_ctx *x = ctx;
+	const struct config *cfg = x->site->cfg;
+	char file[PATH_MAX], tmp[PATH_MAX + 8];
+	struct media_info info;
+	struct xp_error err;
+	int in, out;
+	bool ok;
+
+	if (x->media_st != XP_OK)
+		return;
+	if (media_open(x->site->media, cfg->articles_dir, x->slug, name,
+	    cfg->max_media_bytes, &in, &info, &err) != MEDIA_OK) {
+		log_error(LOG_WARN, &err);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/articles/%s/%s", x->dir, x->slug, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	if (!make_parents(file) || (out = open(tmp, O_WRONLY | O_CREAT |
+	    O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		close(in);
+		x->media_st = xp_error_set(x->err, XP_ERR_IO, file, 0, "%s",
+		    strerror(errno));
+		return;
+	}
+	ok = http_stream_fd(in, info.size, fd_write, &out);
+	close(in);
+	if (close(out) != 0 || !ok || rename(tmp, file) != 0) {
+		unlink(tmp);
+		x->media_st = xp_error_set(x->err, XP_ERR_IO, file, 0,
+		    "cannot write");
+		return;
+	}
+	x->written++;
+}
+
 /* Exports a listing at PREFIX of COUNT articles: its first page and all
  * later ones. */
 static enum xp_status
@@ -152,6 +208,11 @@ export_everything(struct export_ctx *x)
 		snprintf(path, sizeof(path), "articles/%s/", idx->articles[i]->slug);
 		if ((st = export_one(x, path, 200, NULL)) != XP_OK)
 			return st;
+		x->slug = idx->articles[i]->slug;
+		x->media_st = XP_OK;
+		media_each(x->site->cfg->articles_dir, x->slug, export_media_file, x);
+		if (x->media_st != XP_OK)
+			return x->media_st;
 	}
 	for (size_t i = 0; strmap_next(&idx->by_tag, &i, &key, &value);) {
 		const struct tag_list *list = value;
@@ -205,7 +266,8 @@ export_everything(struct export_ctx *x)
 enum xp_status
 export_site(struct server *s, const char *dir, struct xp_error *err)
 {
-	struct export_ctx x = { s, server_site(s), dir, time(NULL), 0, err };
+	struct export_ctx x = { s, server_site(s), dir, time(NULL), 0, err,
+		NULL, XP_OK };
 	enum xp_status st;
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {

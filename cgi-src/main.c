@@ -69,6 +69,34 @@ print_problem(void *ctx, enum log_level level, const struct xp_error *err,
 	(*(size_t *)ctx)++;
 }
 
+static void
+print_media_problem(void *ctx, const struct xp_error *err)
+{
+	print_problem(ctx, LOG_WARN, err, 0);
+}
+
+/* The own files every article refers to (media.c says what is wrong). */
+static void
+check_media(struct config *cfg, struct folder *folder, size_t *problems)
+{
+	struct index *idx = folder_snapshot(folder, NULL);
+
+	for (size_t i = 0; idx != NULL && i < idx->count; i++) {
+		struct xp_error err;
+		xmlDocPtr doc = article_document(idx->articles[i], &err);
+
+		if (doc == NULL) {
+			print_problem(problems, LOG_ERROR, &err, 0);
+			continue;
+		}
+		media_check_body(NULL, cfg->articles_dir, idx->articles[i]->slug,
+		    cfg->max_media_bytes, xmlDocGetRootElement(doc),
+		    print_media_problem, problems);
+		xmlFreeDoc(doc);
+	}
+	index_unref(idx);
+}
+
 static int
 run_check(struct config *cfg)
 {
@@ -83,6 +111,8 @@ run_check(struct config *cfg)
 		if (folder == NULL)
 			xp_error_set(&err, XP_ERR_NOMEM, "", 0, "out of memory");
 		print_problem(&problems, LOG_ERROR, &err, 0);
+	} else {
+		check_media(cfg, folder, &problems);
 	}
 	if (stylesheets_load(cfg->xslt_dir, &sheets, &err) != XP_OK)
 		print_problem(&problems, LOG_ERROR, &err, 0);

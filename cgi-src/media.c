@@ -349,6 +349,32 @@ media_folder_fp(struct media_cache *c, const char *dir, const char *slug,
 	return hash_u64(hash_str(HASH_INIT, "media"), sum) | 1;
 }
 
+size_t
+media_each(const char *dir, const char *slug,
+    void (*each)(void *ctx, const char *name), void *ctx)
+{
+	struct dirent *d;
+	size_t n = 0;
+	bool image;
+	DIR *dp;
+	int sfd;
+
+	if ((sfd = open_slug_dir(dir, slug)) < 0)
+		return 0;
+	if ((dp = fdopendir(sfd)) == NULL) {
+		close(sfd);
+		return 0;
+	}
+	while ((d = readdir(dp)) != NULL)
+		if (media_name_valid(d->d_name) &&
+		    media_type(d->d_name, &image) != NULL) {
+			each(ctx, d->d_name);
+			n++;
+		}
+	closedir(dp);
+	return n;
+}
+
 void
 media_log_once(struct media_cache *c, int level, const struct xp_error *err)
 {

@@ -81,6 +81,12 @@ enum media_status media_open(struct media_cache *c, const char *dir,
 uint64_t media_folder_fp(struct media_cache *c, const char *dir,
     const char *slug, size_t max_bytes);
 
+/* Calls EACH with every name in DIR/SLUG/ that may be served (a valid
+ * name of an allowlisted type; whether it opens is for media_open to
+ * say).  Returns how many; 0 when there is no such folder. */
+size_t media_each(const char *dir, const char *slug,
+    void (*each)(void *ctx, const char *name), void *ctx);
+
 /* Logs ERR at LEVEL unless the same text was logged before through C
  * (for the server: once per problem, not once per request). */
 void media_log_once(struct media_cache *c, int level,
