@@ -5,6 +5,7 @@
 #   2. tests/integration/run.py: the program behind a real nginx
 #   +  tests/integration/reader.py: feeds, sitemap, tags, archives, search,
 #      head metadata, article navigation, accessibility basics
+#   +  tests/integration/media.py: articles' own files (images, diagrams)
 #   3. tests/integration/live.py: the live folder (edits while serving)
 #      tests/integration/hostile.py: hostile articles, stylesheets and
 #      requests, a soak of SOAK_SECONDS (default 60), least privilege, faults
@@ -25,7 +26,7 @@ if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${
 # the hostile suite's soak; `SOAK_SECONDS=600 SUITES=hostile tests/run-all.sh`
 # (or python3 tests/integration/hostile.py --soak-seconds 600) is the long run
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-SUITES=${SUITES:-unit integration reader live hostile deploy browser fuzz asan tsan valgrind}
+SUITES=${SUITES:-unit integration reader media live hostile deploy browser fuzz asan tsan valgrind}
 
 total_pass=0
 total_fail=0
@@ -109,6 +110,10 @@ for suite in $SUITES; do
         echo "== reader features (feeds, sitemap, tags, archives, search, metadata)"
         plain_suite reader python3 tests/integration/reader.py
         ;;
+    media)
+        echo "== articles' own files (images: engine, nginx-site.conf, CGI, check, export)"
+        plain_suite media python3 tests/integration/media.py
+        ;;
     live)
         echo "== live-folder tests (nginx + FastCGI, files changed while serving)"
         plain_suite live python3 tests/integration/live.py
@@ -131,7 +136,7 @@ for suite in $SUITES; do
         # Two harnesses at a time: the machine has two cores, and CI's
         # minute per harness would otherwise be four minutes.
         make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" \
-            FUZZ_NAMES="article request" >"$LOG.a" 2>&1 &
+            FUZZ_NAMES="article request imgprobe" >"$LOG.a" 2>&1 &
         fa=$!
         make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" \
             FUZZ_NAMES="config render" >"$LOG.b" 2>&1
