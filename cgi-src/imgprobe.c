@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
 #include <libxml/xmlreader.h>
 #include <stb/stb_image.h>
 #include <webp/decode.h>
@@ -219,6 +220,20 @@ quiet(void *arg, const char *msg, xmlParserSeverities sev,
 	(void)loc;
 }
 
+static void
+quiet_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
 /* SVG: the root element's width and height, the missing one (or both)
  * from the viewBox's proportions.  The reader stops at the root element,
  * loads no DTD and touches no network; a file that declares entities is
@@ -231,12 +246,27 @@ svg_size(const unsigned char *data, size_t len, unsigned *w, unsigned *h)
 	bool ok = false, vb;
 	xmlChar *a;
 
+	xmlGenericErrorFunc old_generic;
+	xmlStructuredErrorFunc old_structured;
+	void *old_generic_ctx, *old_structured_ctx;
+
 	if (len > INT_MAX || memmem(data, len, "<!ENTITY", 8) != NULL)
 		return false;
+	/* A broken SVG is the writer's to hear about from `check` (no size),
+	 * not a stray libxml2 line in the server's log per request. */
+	old_generic = xmlGenericError;
+	old_generic_ctx = xmlGenericErrorContext;
+	old_structured = xmlStructuredError;
+	old_structured_ctx = xmlStructuredErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet_generic);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	r = xmlReaderForMemory((const char *)data, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (r == NULL)
+	if (r == NULL) {
+		xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+		xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
 		return false;
+	}
 	xmlTextReaderSetErrorHandler(r, quiet, NULL);
 	while (xmlTextReaderRead(r) == 1) {
 		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
@@ -265,6 +295,8 @@ svg_size(const unsigned char *data, size_t len, unsigned *w, unsigned *h)
 		break;
 	}
 	xmlFreeTextReader(r);
+	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+	xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
 	if (ok) {
 		*w = (unsigned)ceil(width - 0.001);
 		*h = (unsigned)ceil(height - 0.001);

@@ -2,7 +2,8 @@
 # tests/browser/run.sh — headless Chromium checks (playwright-core).
 #
 # Starts xsltpress + nginx with tests/integration/run.py --serve-only (same
-# stack as the integration tests), runs listing.mjs and reader.mjs against it, saves
+# stack as the integration tests), runs listing.mjs and reader.mjs against it
+# (and media.mjs against a second one with an article of every image type), saves
 # screenshots in tests/out/ and stops the stack.  Installs the pinned npm
 # dependencies (npm ci) when node_modules is missing.
 #
@@ -29,12 +30,15 @@ python3 "$ROOT/tests/integration/run.py" --serve-only "$URLFILE" "$@" 2>"$TMP/st
 STACK_PID=$!
 
 # shellcheck disable=SC2317  # called from traps
+MEDIA_PID=
 cleanup() {
     trap - EXIT INT TERM
-    if kill -0 "$STACK_PID" 2>/dev/null; then
-        kill -TERM "$STACK_PID" 2>/dev/null
-        wait "$STACK_PID" 2>/dev/null
-    fi
+    for pid in "$STACK_PID" $MEDIA_PID; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        fi
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -52,10 +56,29 @@ if [ ! -s "$URLFILE" ]; then
 fi
 
 URL=$(cat "$URLFILE")
+
+# media.mjs runs on its own stack: a copy of the sample site (with the
+# articles' own files) plus an article holding every image type.
+MEDIA_URLFILE=$TMP/media-url
+python3 "$ROOT/tests/integration/media.py" --make-site "$TMP/media-articles"
+python3 "$ROOT/tests/integration/run.py" --serve-only "$MEDIA_URLFILE" "$@" \
+    --articles "$TMP/media-articles" 2>"$TMP/media-stack.log" &
+MEDIA_PID=$!
+for _ in $(seq 1 300); do
+    [ -s "$MEDIA_URLFILE" ] && break
+    kill -0 "$MEDIA_PID" 2>/dev/null || break
+    sleep 0.1
+done
+
 # each script ends with "N passed, N failed"; the last line is their sum
 rc=0 total_p=0 total_f=0
-for script in listing.mjs reader.mjs; do
-    node "$HERE/$script" "$URL" "$OUT" | tee "$TMP/out"
+for script in listing.mjs reader.mjs media.mjs; do
+    url=$URL
+    if [ "$script" = media.mjs ]; then
+        url=$(cat "$MEDIA_URLFILE" 2>/dev/null)
+        [ -n "$url" ] || { echo "FAIL start media stack: $(tr '\n' ' ' <"$TMP/media-stack.log" | cut -c1-800)"; total_f=$((total_f + 1)); rc=1; continue; }
+    fi
+    node "$HERE/$script" "$url" "$OUT" | tee "$TMP/out"
     src=${PIPESTATUS[0]}
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/out" | tail -n 1)
     if [ -z "$line" ]; then

@@ -183,20 +183,25 @@ def articles_with_files(articles):
                   and os.path.exists(os.path.join(articles, n + ".xml")))
 
 
+def make_site(d):
+    """Writes into D (new) a copy of the sample site, own files included,
+    plus the fixture article "pics" with one image of each type."""
+    shutil.copytree(SAMPLES, d, symlinks=True)
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    write(os.path.join(d, "pics.xml"), PICS.replace("@YESTERDAY@", yesterday).encode())
+    os.mkdir(os.path.join(d, "pics"))
+    for n in os.listdir(FIXTURES):
+        if not n.endswith(".md"):
+            shutil.copy(os.path.join(FIXTURES, n), os.path.join(d, "pics", n))
+
+
 class Ctx(stk.CaseContext):
     prefix = "xsltpress-media."
 
     def site(self):
-        """A copy of the sample site, own files included, plus "pics"."""
+        """make_site's folder, plus files that must never be served."""
         d = os.path.join(self.tmpdir(), "articles")
-        shutil.copytree(SAMPLES, d, symlinks=True)
-        # the newest article, so that the feeds carry it
-        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
-        write(os.path.join(d, "pics.xml"), PICS.replace("@YESTERDAY@", yesterday).encode())
-        os.mkdir(os.path.join(d, "pics"))
-        for n in os.listdir(FIXTURES):
-            if not n.endswith(".md"):
-                shutil.copy(os.path.join(FIXTURES, n), os.path.join(d, "pics", n))
+        make_site(d)
         # what must never be served
         write(os.path.join(d, "pics", ".secret.png"), png(2, 2))
         write(os.path.join(d, "pics", "deploy.sh"), b"#!/bin/sh\necho secret\n")
@@ -525,6 +530,9 @@ def export(ctx):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--make-site":
+        make_site(sys.argv[2])     # for tests/browser/run.sh
+        return 0
     ap = stk.suite_arguments(__doc__.split("\n\n")[0])
     opts = stk.parse_suite_arguments(ap)
     return stk.run_cases(CASES, lambda name: Ctx(name, opts.bin, opts.keep), opts)
