@@ -195,6 +195,20 @@ def make_site(d):
             shutil.copy(os.path.join(FIXTURES, n), os.path.join(d, "pics", n))
 
 
+def add_forbidden(d, outside):
+    """Files in D/pics that must never be served, and links to OUTSIDE."""
+    write(os.path.join(d, "pics", ".secret.png"), png(2, 2))
+    write(os.path.join(d, "pics", "deploy.sh"), b"#!/bin/sh\necho secret\n")
+    write(os.path.join(d, "pics", "notes.xml"), b"<secret/>")
+    write(os.path.join(d, "pics", "photo.png~"), b"backup")
+    os.makedirs(outside, exist_ok=True)
+    write(os.path.join(outside, "x.png"), png(3, 3))
+    os.symlink(os.path.join(outside, "x.png"), os.path.join(d, "pics", "link.png"))
+    os.symlink(outside, os.path.join(d, "linked"))
+    write(os.path.join(d, "linked.xml"), PICS.replace("Pictures of every kind", "Linked")
+          .replace("@YESTERDAY@", "2020-01-01").encode())
+
+
 class Ctx(stk.CaseContext):
     prefix = "xsltpress-media."
 
@@ -202,18 +216,7 @@ class Ctx(stk.CaseContext):
         """make_site's folder, plus files that must never be served."""
         d = os.path.join(self.tmpdir(), "articles")
         make_site(d)
-        # what must never be served
-        write(os.path.join(d, "pics", ".secret.png"), png(2, 2))
-        write(os.path.join(d, "pics", "deploy.sh"), b"#!/bin/sh\necho secret\n")
-        write(os.path.join(d, "pics", "notes.xml"), b"<secret/>")
-        write(os.path.join(d, "pics", "photo.png~"), b"backup")
-        outside = os.path.join(self.tmpdir(), "outside")
-        os.mkdir(outside)
-        write(os.path.join(outside, "x.png"), png(3, 3))
-        os.symlink(os.path.join(outside, "x.png"), os.path.join(d, "pics", "link.png"))
-        os.symlink(outside, os.path.join(d, "linked"))
-        write(os.path.join(d, "linked.xml"), PICS.replace("Pictures of every kind", "Linked")
-              .replace("@YESTERDAY@", "2020-01-01").encode())
+        add_forbidden(d, os.path.join(self.tmpdir(), "outside"))
         return d
 
 
@@ -403,17 +406,20 @@ def check(ctx):
 <p><img src="ok.png"/></p>
 <p><img src="../up.png" alt="x"/></p>
 <p><a href="script.sh">x</a></p>
+<p><img src="broken.png" alt="x"/></p>
 </body></article>""")
     os.mkdir(os.path.join(d, "bad"))
     write(os.path.join(d, "bad", "ok.png"), png(4, 4))
     write(os.path.join(d, "bad", "big.png"), png(4, 4) + b"\0" * 5000)
+    write(os.path.join(d, "bad", "broken.png"), b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    write(os.path.join(d, "bad", "script.sh"), b"#!/bin/sh\n")
     env = dict(os.environ, XSLTPRESS_ARTICLES_DIR=d, XSLTPRESS_MAX_MEDIA_BYTES="4096")
     p = subprocess.run(stk.engine_cmd() + ["check"], cwd=ROOT, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
     out = p.stdout.decode()
     ensure(p.returncode == 1, "check exited %d" % p.returncode)
     want = [(3, "nope.png"), (4, "max_media_bytes"), (5, "no alt"), (6, "not a valid name"),
-            (7, "not served")]
+            (7, "not served"), (8, "cannot be read")]
     for line, what in want:
         ensure(re.search(r"bad\.xml:%d: .*%s" % (line, re.escape(what)), out),
                "check lacks line %d (%s): %s" % (line, what, out))
@@ -471,6 +477,54 @@ def site_conf(ctx):
         check_refused(lambda p: get(base + p), allow=(400, 403, 404))
     finally:
         stk.stop_process(proc, sig=signal.SIGQUIT)
+
+
+@case("apache-proxy-fcgi.conf: Apache serves own files from the folder itself")
+def apache_conf(ctx):
+    import deploy as dp
+    dp.find_apache()
+    try:
+        d = dp.mkdtemp("media-apache")
+        articles = os.path.join(d, "articles")
+        make_site(articles)
+        add_forbidden(articles, os.path.join(d, "outside"))
+        for root, dirs, files in os.walk(d):      # Apache's workers read it
+            for n in dirs:
+                os.chmod(os.path.join(root, n), 0o755)
+            for n in files:
+                os.chmod(os.path.join(root, n), 0o644)
+        port = stk.free_port()
+        origin = "http://127.0.0.1:%d" % port
+        conf = os.path.join(d, "xsltpress.conf")
+        dp.write(conf, "articles_dir = %s\nxslt_dir = %s\nbase_url = %s\nlog_level = warn\n"
+                 % (articles, os.path.join(ROOT, "xslt"), origin))
+        sock = os.path.join(d, "xsltpress.sock")
+        dp.start_engine(stk.default_binary(), sock, {}, os.path.join(d, "engine.log"),
+                        group=dp.www_ids()[1], conf=conf)
+        os.makedirs(os.path.join(d, "htdocs"))
+        site = dp.apache_site("apache-proxy-fcgi.conf", port, {
+            dp.CONF_SOCKET: sock, "/var/www/html": os.path.join(d, "htdocs"),
+            "/srv/xsltpress/articles": articles})
+        ap = dp.Apache(d, port, ["proxy", "proxy_fcgi", "alias", "headers", "mime"], site)
+        ap.start()
+        page, imgs = check_article_images(origin, articles, "pics")
+        for i in imgs:
+            r = get(origin + i["src"])
+            ensure(r.header("Accept-Ranges") == "bytes", "%s not served by Apache" % i["src"])
+            ensure(r.header("Cache-Control") == "public, max-age=31536000, immutable",
+                   "%s: Cache-Control %r" % (i["src"], r.header("Cache-Control")))
+            ensure(r.header("X-Content-Type-Options") == "nosniff", "%s: no nosniff" % i["src"])
+        svg = get(origin + "/articles/pics/script.svg")
+        ensure(svg.header("Content-Security-Policy") == SVG_CSP, "Apache SVG CSP %r"
+               % svg.header("Content-Security-Policy"))
+        plain = get(origin + "/articles/pics/photo.png")
+        ensure("immutable" not in plain.header("Cache-Control", ""), "unfingerprinted URL immutable")
+        check_refused(lambda p: get(origin + p), allow=(400, 403, 404))
+        ensure(not ap.errors() or all("symbolic link" in e.lower() or "link.png" in e
+                                      or "linked" in e for e in ap.errors()),
+               "Apache error log: %s" % " | ".join(ap.errors()[:3]))
+    finally:
+        dp.cleanup()
 
 
 @case("export: own files byte for byte, and linkchecker finds nothing broken")
