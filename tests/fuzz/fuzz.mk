@@ -108,4 +108,8 @@ fuzz-regress: fuzz-build | $(FUZZ_LOGS)
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
-.PHONY: fuzz fuzz-build fuzz-regress fuzz-clean fuzz-toolchain
+# The harness names, for tests/run-all.sh to share out between the cores.
+fuzz-names:
+	@echo $(FUZZ_NAMES)
+
+.PHONY: fuzz fuzz-build fuzz-regress fuzz-clean fuzz-toolchain fuzz-names
