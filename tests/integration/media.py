@@ -6,6 +6,7 @@ conf/nginx-site.conf (nginx serves them from the folder), and as CGI.
 
     python3 tests/integration/media.py          # every case
     python3 tests/integration/media.py -k live  # only cases whose name has "live"
+    python3 tests/integration/media.py --articles DIR   # another sample site
 
 The site is the sample articles with their own files (articles/SLUG/), plus
 a fixture article "pics" holding every image type of
@@ -587,8 +588,10 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--make-site":
         make_site(sys.argv[2])     # for tests/browser/run.sh
         return 0
-    ap = stk.suite_arguments(__doc__.split("\n\n")[0])
+    global SAMPLES
+    ap = stk.suite_arguments(__doc__.split("\n\n")[0], articles=True)
     opts = stk.parse_suite_arguments(ap)
+    SAMPLES = os.path.abspath(opts.articles)
     return stk.run_cases(CASES, lambda name: Ctx(name, opts.bin, opts.keep), opts)
 
 
