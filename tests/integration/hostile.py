@@ -28,6 +28,11 @@ The cases are tables, each row a hostile input and the answer it must get:
   privilege    the socket's mode, user = nobody, sandbox = yes (Landlock);
   faults       SIGTERM with requests in flight, a missing articles folder,
                a folder removed while serving.
+  load         the render cache's byte bound (RSS), one render for 12
+               concurrent misses, a 1.5 MB quote-heavy JSON Feed, a failing
+               page not re-rendered, redirect Locations re-encoded, gzip
+               (Vary, ETag, HEAD, 304), listen_public, and sandbox = yes
+               refusing to start where a seccomp filter hides Landlock.
 
 After EACH case every good page (listing pages, articles, feed, tags,
 archive, sitemap, stylesheet) must still answer 200.
