@@ -7,6 +7,15 @@
 
 #include "pagebody.h"
 
+/* P (malloc'd) cut down to SIZE bytes; P itself when that fails. */
+static char *
+shrink(char *p, size_t size)
+{
+	char *fit = realloc(p, size ? size : 1);
+
+	return fit != NULL ? fit : p;
+}
+
 /* gzip of IN (LEN bytes) into a new buffer (caller frees) of *OUT_LEN
  * bytes, or NULL.  Level 6, zlib's default: pages are compressed once,
  * when rendered, so a higher level would buy little per byte served. */
@@ -38,13 +47,18 @@ gzip_bytes(const char *in, size_t len, size_t *out_len)
 		free(out);
 		return NULL;
 	}
-	return out;
+	/* The bound is about the size of the input: keep only what the
+	 * compressed form needs, which is what the cache counts. */
+	return shrink(out, *out_len);
 }
 
 struct page_body *
 page_body_adopt(char *data, size_t len, bool compress)
 {
 	struct page_body *b;
+
+	/* A buffer grown by doubling may hold twice its length. */
+	data = shrink(data, len + 1);
 
 	/* zlib counts in uInt: a body of 4 GiB or more stays identity. */
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
