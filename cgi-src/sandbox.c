@@ -99,8 +99,9 @@ sandbox_confine(const struct config *cfg, struct xp_error *err)
 	if (syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION) < 0)
 		return xp_error_set(err, XP_ERR_IO, "sandbox", 0,
-		    "Landlock is not available (%s): this kernel was built "
-		    "without it or boots with it off", strerror(errno));
+		    "Landlock is not available (%s): the kernel lacks it, "
+		    "boots with it off, or a system call filter refuses it",
+		    strerror(errno));
 	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
 	    sizeof(attr), 0)) < 0)
 		return xp_error_set(err, XP_ERR_IO, "sandbox", 0,
