@@ -13,9 +13,9 @@ PKG_CONFIG ?= pkg-config
 CFLAGS    ?= -O2 -g
 VERSION    = 0.1.0
 
-PKGS       = libxml-2.0 libxslt libexslt fcgi stb libwebp
+PKGS       = libxml-2.0 libxslt libexslt fcgi stb libwebp zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lexslt -lxslt -lxml2 -lfcgi -lstb -lwebp)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lexslt -lxslt -lxml2 -lfcgi -lstb -lwebp -lz)
 
 XP_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DXP_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 XP_CFLAGS   = -std=c11 -Wall -Wextra -Werror -pthread

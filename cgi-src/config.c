@@ -14,7 +14,8 @@
 #include "hash.h"
 #include "log.h"
 
-enum key_type { KEY_STRING, KEY_UINT, KEY_BOOL, KEY_WATCH, KEY_PATH_PREFIX };
+enum key_type { KEY_STRING, KEY_UINT, KEY_BOOL, KEY_WATCH, KEY_PATH_PREFIX,
+	KEY_SANDBOX };
 
 struct key {
 	const char *name;
@@ -51,10 +52,12 @@ static const struct key keys[] = {
 	U(max_media_bytes, "16777216", 1024, 1073741824),
 	U(poll_interval, "2", 1, 3600),
 	U(cache_size, "1024", 0, 10000000),
+	U(cache_bytes, "67108864", 0, UINT_MAX),
 	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0, false },
 	{ "trusted_html", KEY_BOOL, offsetof(struct config, trusted_html), "no", 0, 0, true },
 	B(cache, "on"),
-	B(sandbox, "no"),
+	{ "sandbox", KEY_SANDBOX, offsetof(struct config, sandbox), "no", 0, 0, false },
+	B(listen_public, "no"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -179,6 +182,15 @@ set_value(struct config *cfg, const struct key *k, const char *name,
 			return xp_error_set(err, XP_ERR_INVALID, origin, line,
 			    "watch: \"%s\" is not inotify, poll or off", value);
 		return XP_OK;
+	case KEY_SANDBOX:
+		if (strcmp(value, "try") == 0)
+			cfg->sandbox = SANDBOX_TRY;
+		else if (parse_bool(value, &b))
+			cfg->sandbox = b ? SANDBOX_YES : SANDBOX_NO;
+		else
+			return xp_error_set(err, XP_ERR_INVALID, origin, line,
+			    "sandbox: \"%s\" is not yes, try or no", value);
+		return XP_OK;
 	}
 	return XP_OK;
 }
@@ -211,6 +223,9 @@ config_fingerprint(const struct config *cfg)
 			break;
 		case KEY_WATCH:
 			h = hash_u64(h, (uint64_t)*(const enum watch_mode *)field);
+			break;
+		case KEY_SANDBOX:
+			h = hash_u64(h, (uint64_t)*(const enum sandbox_mode *)field);
 			break;
 		}
 	}

@@ -6,6 +6,9 @@
  * the number of connections the web server keeps (see README). */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +36,67 @@ struct worker_ctx {
 	atomic_int idle_fd;
 };
 
+#define PUBLIC_REFUSED "listens on a non-loopback address: anyone who " \
+	"can reach it talks FastCGI to libfcgi, which trusts the lengths a " \
+	"peer declares (see README); set listen_public = yes to allow it"
+
+/* Is the IPv4 or IPv6 address SA a loopback one (127.0.0.0/8, ::1, or
+ * ::ffff:127.x.x.x)? */
+static bool
+is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return true;   /* unix sockets and the like: not reachable by network */
+}
+
+/* Does the "HOST:PORT" SPEC name only loopback addresses?  HOST is what
+ * libfcgi takes: the text before the first ':'; empty or "*" is every
+ * address, and a name counts only when all its addresses are loopback. */
+static bool
+spec_is_loopback(const char *spec)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+		.ai_socktype = SOCK_STREAM }, *res, *ai;
+	char host[256];
+	size_t n = strcspn(spec, ":");
+	bool loop = true;
+
+	if (n == 0 || n >= sizeof(host) || (n == 1 && spec[0] == '*'))
+		return false;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return false;
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		loop = loop && is_loopback(ai->ai_addr);
+	freeaddrinfo(res);
+	return loop;
+}
+
+enum xp_status
+fcgi_check_inherited(int fd, bool allow_public, struct xp_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (allow_public || getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return XP_OK;
+	if (!is_loopback((const struct sockaddr *)&ss))
+		return xp_error_set(err, XP_ERR_INVALID, "socket on fd 0", 0,
+		    "%s", PUBLIC_REFUSED);
+	return XP_OK;
+}
+
 int
-fcgi_listen(const char *spec, struct xp_error *err)
+fcgi_listen(const char *spec, bool allow_public, struct xp_error *err)
 {
 	const char *path;
 	mode_t old_mask;
@@ -58,6 +120,9 @@ fcgi_listen(const char *spec, struct xp_error *err)
 		if (strchr(spec, ':') == NULL)
 			return xp_error_set(err, XP_ERR_INVALID, spec, 0,
 			    "expected unix:/path or HOST:PORT"), -1;
+		if (!allow_public && !spec_is_loopback(spec))
+			return xp_error_set(err, XP_ERR_INVALID, spec, 0, "%s",
+			    PUBLIC_REFUSED), -1;
 		fd = FCGX_OpenSocket(spec, 128);
 	}
 	if (fd < 0)

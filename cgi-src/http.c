@@ -53,13 +53,17 @@ response_release(struct response *resp)
 	if (resp->body_fd >= 0)
 		close(resp->body_fd);
 	resp->body_fd = -1;
+	page_body_unref(resp->shared);
+	resp->shared = NULL;
 }
 
 void
 response_header(struct response *resp, const char *name, const char *fmt,
     ...)
 {
-	char value[1024];
+	/* Room for a Location of a path and query at their request limits,
+	 * percent-encoded (three bytes each). */
+	char value[(REQUEST_URI_MAX + REQUEST_QUERY_MAX) * 3 + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -116,12 +120,71 @@ http_not_modified(const struct request *req, const char *etag,
 	    last_modified <= req->if_modified_since;
 }
 
+/* Is byte C kept as it is in a Location path (RFC 3986 pchar and "/")?
+ * In a QUERY, '?' and '%' (the client's own escapes) are kept too. */
+static bool
+location_safe(unsigned char c, bool query)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	if (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL)
+		return true;
+	return query && (c == '?' || c == '%');
+}
+
+bool
+http_encode_path(const char *path, bool query, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	if (size == 0)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		size_t need = location_safe(*p, query) ? 1 : 3;
+
+		if (n + need >= size) {
+			out[n] = '\0';
+			return false;
+		}
+		if (need == 1) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* The bytes RESP sends as its body: its shared page in the form asked
+ * for, else its own buffer. */
+static const char *
+body_bytes(const struct response *resp, size_t *len)
+{
+	if (resp->shared != NULL && resp->gzip) {
+		*len = resp->shared->gz_len;
+		return resp->shared->gz;
+	}
+	if (resp->shared != NULL) {
+		*len = resp->shared->len;
+		return resp->shared->data;
+	}
+	*len = resp->body.len;
+	return resp->body.data;
+}
+
 void
 http_serialize(const struct response *resp, const struct config *cfg,
     struct buf *out, size_t *header_len)
 {
 	char date[40];
 	bool body = resp->status != 304;
+	size_t body_len;
+	const char *body_data = body_bytes(resp, &body_len);
 
 	buf_printf(out, "Status: %d %s\r\n", resp->status,
 	    http_reason(resp->status));
@@ -131,7 +194,13 @@ http_serialize(const struct response *resp, const struct config *cfg,
 		buf_printf(out, "Content-Length: %lld\r\n",
 		    (long long)resp->body_fd_len);
 	else if (body)
-		buf_printf(out, "Content-Length: %zu\r\n", resp->body.len);
+		buf_printf(out, "Content-Length: %zu\r\n", body_len);
+	/* That the encoding was chosen by Accept-Encoding is said on 304s
+	 * too (RFC 9110 15.4.5), so a cache keeps the variants apart. */
+	if (resp->gzip && resp->shared != NULL)
+		buf_puts(out, "Content-Encoding: gzip\r\n");
+	if (resp->vary_encoding)
+		buf_puts(out, "Vary: Accept-Encoding\r\n");
 	if (resp->etag[0] != '\0')
 		buf_printf(out, "ETag: %s\r\n", resp->etag);
 	if (resp->last_modified != 0) {
@@ -154,7 +223,7 @@ http_serialize(const struct response *resp, const struct config *cfg,
 	buf_puts(out, "\r\n");
 	*header_len = out->len;
 	if (body)
-		buf_append(out, resp->body.data, resp->body.len);
+		buf_append(out, body_data, body_len);
 }
 
 bool

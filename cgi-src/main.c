@@ -125,14 +125,24 @@ run_check(struct config *cfg)
 }
 
 /* Landlock binds the calling thread and the threads it starts later, so
- * it must come before the watcher and the workers exist. */
-static void
-confine(struct server *server)
+ * it must come before the watcher and the workers exist.  sandbox = yes
+ * asks for confinement: without it the program must not serve at all
+ * (ERR says why); sandbox = try serves unconfined with a warning. */
+static enum xp_status
+confine(struct server *server, struct xp_error *err)
 {
-	struct xp_error err;
+	struct xp_error why;
 
-	if (sandbox_confine(server->cfg, &err) != XP_OK)
-		log_error(LOG_WARN, &err);
+	if (sandbox_confine(server->cfg, &why) == XP_OK)
+		return XP_OK;
+	if (server->cfg->sandbox == SANDBOX_TRY) {
+		log_error(LOG_WARN, &why);
+		log_msg(LOG_WARN, "sandbox = try: serving unconfined");
+		return XP_OK;
+	}
+	return xp_error_set(err, why.status, why.file, why.line,
+	    "%s; sandbox = yes refuses to serve unconfined (sandbox = try "
+	    "would serve with a warning)", why.reason);
 }
 
 int
@@ -226,14 +236,18 @@ main(int argc, char **argv)
 	} else if (socket_spec != NULL || !FCGX_IsCGI()) {
 		struct watcher watcher;
 
-		listen_fd = socket_spec ? fcgi_listen(socket_spec, &err) : 0;
+		listen_fd = socket_spec ? fcgi_listen(socket_spec,
+		    server.cfg->listen_public, &err) : 0;
+		if (listen_fd == 0 && fcgi_check_inherited(0,
+		    server.cfg->listen_public, &err) != XP_OK)
+			listen_fd = -1;
 		if (listen_fd < 0 ||
 		    sandbox_drop_user(server.cfg, socket_spec &&
 		    strncmp(socket_spec, "unix:", 5) == 0 ? socket_spec + 5 : NULL,
 		    &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;
-		} else if (fcgi_block_signals(), confine(&server),
+		} else if (fcgi_block_signals(), confine(&server, &err) != XP_OK ||
 		    watch_start(&watcher, &server, conf_path, &err) != XP_OK) {
 			log_error(LOG_ERROR, &err);
 			status = 1;

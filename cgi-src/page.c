@@ -203,15 +203,14 @@ page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
 	    pc->req->uri ? pc->req->uri : "?", &err) != XP_OK) {
 		log_error(LOG_ERROR, &err);
 		buf_release(&resp->body);
-		if (kind != PAGE_ERROR) {
-			xmlFreeDoc(doc);
-			page_error(pc, resp, 500,
-			    "This page could not be rendered.");
-			return;
-		}
 		resp->status = 500;
-		resp->content_type = CT_TEXT;
-		buf_puts(&resp->body, "Internal Server Error\n");
+		if (kind != PAGE_ERROR) {
+			pc->render_failed = true;
+			pc->render_failure_lasting = err.status == XP_ERR_INVALID;
+		} else {
+			resp->content_type = CT_TEXT;
+			buf_puts(&resp->body, "Internal Server Error\n");
+		}
 	}
 	xmlFreeDoc(doc);
 	if (resp->status == 200 && resp->etag[0] == '\0')
@@ -221,10 +220,16 @@ page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
 void
 page_redirect(struct page_ctx *pc, struct response *resp, const char *path)
 {
-	char href[REQUEST_URI_MAX + 64];
+	char href[(REQUEST_URI_MAX + REQUEST_QUERY_MAX) * 3 + 64], enc_path[REQUEST_URI_MAX * 3 + 1];
+	char enc_query[REQUEST_QUERY_MAX * 3 + 1];
 	const char *q = pc->req->query;
 
-	page_href(pc, href, sizeof(href), "%s%s%s", path, q[0] ? "?" : "", q);
+	/* Both fit: each byte of a path or query within the request limits
+	 * takes at most three. */
+	http_encode_path(path, false, enc_path, sizeof(enc_path));
+	http_encode_path(q, true, enc_query, sizeof(enc_query));
+	page_href(pc, href, sizeof(href), "%s%s%s", enc_path, q[0] ? "?" : "",
+	    enc_query);
 	resp->status = 301;
 	resp->content_type = CT_HTML;
 	resp->max_age = (long)pc->site->cfg->max_age;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "date.h"
 #include "request.h"
@@ -80,6 +81,48 @@ set_bad(struct request *r, int status, const char *reason)
 	return XP_OK;
 }
 
+/* Is the q of the parameters P (";q=0.5;...", up to END) above zero? */
+static bool
+q_positive(const char *p, const char *end)
+{
+	while (p < end) {
+		p += strspn(p, " \t;");
+		if (p + 2 <= end && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			for (p += 2; p < end && *p != ';'; p++)
+				if (*p >= '1' && *p <= '9')
+					return true;
+			return false;
+		}
+		p += strcspn(p, ";");
+		if (p > end)
+			break;
+	}
+	return true;
+}
+
+bool
+request_accepts_gzip(const char *value)
+{
+	int gzip = -1, star = -1;
+
+	for (const char *p = value; p != NULL && *p != '\0';) {
+		const char *item, *end;
+		size_t n;
+
+		p += strspn(p, " \t,");
+		item = p;
+		end = p + strcspn(p, ",");
+		n = strcspn(item, " \t;,");
+		if ((n == 4 && strncasecmp(item, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(item, "x-gzip", 6) == 0))
+			gzip = q_positive(item + n, end);
+		else if (n == 1 && item[0] == '*')
+			star = q_positive(item + n, end);
+		p = end;
+	}
+	return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
 enum xp_status
 request_parse(struct request *r, request_param_fn *get, void *ctx,
     const char *base_path, struct xp_error *err)
@@ -89,6 +132,7 @@ request_parse(struct request *r, request_param_fn *get, void *ctx,
 	const char *query = get(ctx, "QUERY_STRING");
 	const char *inm = get(ctx, "HTTP_IF_NONE_MATCH");
 	const char *ims = get(ctx, "HTTP_IF_MODIFIED_SINCE");
+	const char *encodings = get(ctx, "HTTP_ACCEPT_ENCODING");
 	char *joined = NULL, *decoded;
 	size_t base_len = strlen(base_path), path_len;
 
@@ -124,6 +168,7 @@ request_parse(struct request *r, request_param_fn *get, void *ctx,
 		goto nomem;
 	if (ims != NULL)
 		r->if_modified_since = date_http_parse(ims);
+	r->accept_gzip = request_accepts_gzip(encodings);
 	free(joined);
 	joined = NULL;
 

@@ -1,6 +1,8 @@
 /* route.c - the dispatch table: adding a page is one row and one file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -67,36 +69,117 @@ route_match(const char *pattern, const char *path, char args[][ROUTE_ARG_MAX],
 	return *s == '\0' ? 1 : 0;
 }
 
+/* Runs the page's handler; a page whose stylesheet failed becomes the
+ * 500 error page here, above both page.c and page-error.c. */
+static void
+render_page(struct page_ctx *pc, const struct route *r, struct response *resp)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->handler(pc, resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* One line per render: what shows that a missed page is rendered
+	 * once however many requests wait for it. */
+	log_msg(LOG_DEBUG, "%s: rendered in %.1f ms", pc->req->path,
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	if (pc->render_failed)
+		page_error(pc, resp, 500, "This page could not be rendered.");
+}
+
+/* Makes RESP send BODY (a reference the response takes over): a page, or
+ * a remembered failure with the headers of the 500 page. */
+static void
+use_body(struct response *resp, struct page_body *body, bool gzip)
+{
+	buf_release(&resp->body);
+	resp->shared = body;
+	if (body->status != 200) {
+		resp->status = body->status;
+		resp->content_type = body->content_type;
+		resp->etag[0] = '\0';
+		resp->last_modified = 0;
+		resp->max_age = -1;
+		resp->vary_encoding = false;
+		return;
+	}
+	resp->gzip = gzip && body->gz != NULL;
+}
+
+/* The rendered RESP as a shared body for the cache, or NULL when it is
+ * not one to share: only pages, and failures that the same inputs would
+ * repeat (kept CACHE_FAILURE_SECONDS). */
+static struct page_body *
+share_render(struct page_ctx *pc, struct response *resp, bool compress)
+{
+	struct page_body *body;
+	size_t len;
+	char *data;
+
+	if (resp->body.failed || (resp->status != 200 &&
+	    !(pc->render_failed && pc->render_failure_lasting &&
+	    resp->status == 500)))
+		return NULL;
+	data = buf_detach(&resp->body, &len);
+	if (data == NULL && (data = calloc(1, 1)) == NULL)
+		return NULL;
+	if ((body = page_body_adopt(data, len, compress &&
+	    resp->status == 200)) == NULL)
+		return NULL;
+	body->status = resp->status;
+	body->content_type = resp->content_type;
+	if (resp->status != 200)
+		body->expires = pc->now + CACHE_FAILURE_SECONDS;
+	return body;
+}
+
 /* Answers a matched route.  When the page can say up front what it
  * depends on, its ETag is known before rendering: a conditional request
- * is answered 304 without rendering, and a cached body is reused. */
+ * is answered 304 without rendering, and a cached body is reused, in the
+ * encoding the client accepts: the gzip form is made once, with the
+ * render, and has an ETag of its own ("-gz"), as nginx gives it. */
 static void
 respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 {
 	const struct site *site = pc->site;
 	struct cache *cache = pc->cache;
+	struct page_body *body = NULL;
+	bool compress, gzip;
 	uint64_t fp;
 
 	if (r->fingerprint == NULL || !r->fingerprint(pc, resp, &fp)) {
-		r->handler(pc, resp);
+		render_page(pc, r, resp);
 		return;
 	}
 	fp = hash_u64(hash_u64(fp, site->sheets->fingerprint),
 	    site->cfg->fingerprint);
-	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"",
-	    (unsigned long long)fp);
+	compress = page_body_compressible(resp->content_type);
+	gzip = compress && pc->req->accept_gzip;
+	resp->vary_encoding = compress;
+	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx%s\"",
+	    (unsigned long long)fp, gzip ? "-gz" : "");
 	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
 		resp->status = 304;
 		return;
 	}
 	if (pc->no_store)
 		cache = NULL;
-	if (cache != NULL && cache_get(cache, pc->req->path, fp, &resp->body))
+	if (cache != NULL &&
+	    cache_acquire(cache, pc->req->path, fp, pc->now, &body) == CACHE_HIT) {
+		use_body(resp, body, gzip);
 		return;
-	r->handler(pc, resp);
-	if (resp->status == 200 && cache != NULL && !resp->body.failed)
-		cache_put(cache, pc->req->path, fp, resp->body.data,
-		    resp->body.len);
+	}
+	render_page(pc, r, resp);
+	/* Uncached, a page is compressed only for a client that asked. */
+	if (cache != NULL || (gzip && resp->status == 200))
+		body = share_render(pc, resp, cache != NULL ? compress : gzip);
+	if (cache != NULL)
+		cache_land(cache, pc->req->path, fp, body);
+	if (body != NULL)
+		use_body(resp, body, gzip);
+	else if (resp->status != 200)
+		resp->vary_encoding = false;
 }
 
 static void

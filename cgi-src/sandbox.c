@@ -94,12 +94,13 @@ sandbox_confine(const struct config *cfg, struct xp_error *err)
 	enum xp_status st;
 	int ruleset;
 
-	if (!cfg->sandbox)
+	if (cfg->sandbox == SANDBOX_NO)
 		return XP_OK;
 	if (syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION) < 0)
 		return xp_error_set(err, XP_ERR_IO, "sandbox", 0,
-		    "Landlock is not supported by this kernel (%s)",
+		    "Landlock is not available (%s): the kernel lacks it, "
+		    "boots with it off, or a system call filter refuses it",
 		    strerror(errno));
 	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
 	    sizeof(attr), 0)) < 0)

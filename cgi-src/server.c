@@ -37,7 +37,7 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 	pthread_mutex_init(&s->publish_lock, NULL);
 	atomic_init(&s->stopping, false);
 	s->cfg = config_ref(cfg);
-	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0);
+	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0, cfg->cache_bytes);
 	s->media = media_cache_new();   /* without it: slower, never wrong */
 	if (stat(cfg->articles_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return xp_error_set(err, XP_ERR_IO, cfg->articles_dir, 0,

@@ -14,6 +14,9 @@
 
 enum watch_mode { WATCH_INOTIFY, WATCH_POLL, WATCH_OFF };
 
+/* sandbox = no | try | yes: yes refuses to start when it cannot confine. */
+enum sandbox_mode { SANDBOX_NO, SANDBOX_TRY, SANDBOX_YES };
+
 struct config {
 	atomic_int refs;        /* shared by every site snapshot built on it */
 	char *path;             /* the file this came from, "" for defaults */
@@ -37,10 +40,12 @@ struct config {
 	unsigned max_media_bytes; /* cap on one of an article's own files */
 	unsigned poll_interval; /* seconds between scans when watch = poll */
 	unsigned cache_size;    /* render cache entries; 0 = off */
+	unsigned cache_bytes;   /* render cache bodies, bytes; 0 = off */
 	enum watch_mode watch;
 	bool trusted_html;
 	bool cache;
-	bool sandbox;           /* confine with Landlock after start-up */
+	enum sandbox_mode sandbox; /* confine with Landlock after start-up */
+	bool listen_public;     /* may -s listen on a non-loopback address */
 	uint64_t fingerprint;   /* of every value: part of every page's ETag */
 };
 

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "pagebody.h"
 #include "request.h"
 
 #define CT_HTML "text/html; charset=utf-8"
@@ -33,6 +34,12 @@ struct response {
 	off_t body_fd_len;
 	bool immutable;            /* Cache-Control adds "immutable" */
 	const char *csp;           /* a constant replacing the site's CSP */
+	/* When set, the body sent instead of BODY: a shared page (one
+	 * reference, dropped by response_release), in its gzip form when
+	 * GZIP.  VARY_ENCODING says the page has a gzip form at all. */
+	struct page_body *shared;
+	bool gzip;
+	bool vary_encoding;
 };
 
 void response_init(struct response *resp);
@@ -54,6 +61,14 @@ const char *http_reason(int status);
  * 13.2.2: If-None-Match wins over If-Modified-Since). */
 bool http_not_modified(const struct request *req, const char *etag,
     time_t last_modified);
+
+/* Writes PATH (decoded bytes) into OUT (SIZE bytes) percent-encoded for
+ * a Location header: every byte but RFC 3986's path characters becomes
+ * %XX, so "?", "#", "%", spaces and raw 8-bit bytes come out as escapes.
+ * With QUERY the text is a raw query string: '?' and '%' stay as they are.
+ * Returns false (OUT holding a truncated, still clean prefix) when OUT is
+ * too small. */
+bool http_encode_path(const char *path, bool query, char *out, size_t size);
 
 /* Serialises RESP into OUT in CGI form with the security headers of CFG,
  * and sets *HEADER_LEN to the length of the header block (what a HEAD

@@ -25,6 +25,11 @@ struct page_ctx {
 	size_t nargs;
 	int variant;                /* the route's variant (a listing_kind) */
 	bool no_store;              /* set by a fingerprint: do not cache */
+	/* Set by page_render when a stylesheet failed: the caller (route.c)
+	 * answers with the 500 page; LASTING when the same inputs would fail
+	 * again (not a lack of memory), so the failure may be remembered. */
+	bool render_failed;
+	bool render_failure_lasting;
 };
 
 /* What a listing shows: every route that lists articles is one of these. */
@@ -113,7 +118,10 @@ void page_href(struct page_ctx *pc, char *out, size_t size,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Renders DOC (freed here) through KIND's stylesheet into RESP, with the
- * status RESP already has; on a failed transform logs it and answers 500. */
+ * status RESP already has.  A failed transform is logged, RESP is left a
+ * bodiless 500 and pc->render_failed set: the caller answers with the
+ * error page (page_error), so this file never calls up into it.  A failed
+ * error page itself falls back to plain text. */
 void page_render(struct page_ctx *pc, enum page_kind kind, xmlDocPtr doc,
     struct response *resp);
 
@@ -144,7 +152,8 @@ void page_media_body(struct page_ctx *pc, const char *slug,
 void page_media_log_problems(struct page_ctx *pc, const char *slug,
     xmlNodePtr article);
 
-/* Sets RESP to a redirect to the site path PATH (301). */
+/* Sets RESP to a redirect to the site path PATH (301), PATH (decoded
+ * bytes) percent-encoded again in the Location. */
 void page_redirect(struct page_ctx *pc, struct response *resp,
     const char *path);
 

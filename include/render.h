@@ -48,8 +48,13 @@ struct stylesheets {
 	time_t loaded_at;
 };
 
-/* Sets libxslt's process-wide hooks (safe document loader).  Call once
- * from main before any thread starts. */
+/* The namespace of the XPath functions the engine gives its stylesheets:
+ * xp:json-escape(s) and xp:html-escape(s, attribute?), each linear in the
+ * length of S (feed-json.xsl uses them when function-available). */
+#define RENDER_EXT_NS "urn:x-xsltpress:functions"
+
+/* Sets libxslt's process-wide hooks (safe document loader, the engine's
+ * XPath functions).  Call once from main before any thread starts. */
 void render_init(void);
 
 /* Compiles every page stylesheet in DIR and reads DIR/style.css.  On

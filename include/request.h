@@ -32,6 +32,7 @@ struct request {
 	int bad_status;           /* 0, or the 4xx the request earns as sent */
 	const char *bad_reason;
 	bool outside_base;        /* the path is not under the base path */
+	bool accept_gzip;         /* Accept-Encoding allows gzip */
 };
 
 /* Fills R from GET (a getter over CTX) for a site mounted at BASE_PATH
@@ -40,6 +41,10 @@ struct request {
  * page; only running out of memory fails.  request_release frees. */
 enum xp_status request_parse(struct request *r, request_param_fn *get,
     void *ctx, const char *base_path, struct xp_error *err);
+
+/* Does the Accept-Encoding value VALUE (or NULL) allow gzip?  An explicit
+ * "gzip" (or "x-gzip") decides by its q; otherwise "*" does. */
+bool request_accepts_gzip(const char *value);
 
 /* Frees what R holds; R itself is the caller's. */
 void request_release(struct request *r);

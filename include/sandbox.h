@@ -13,10 +13,11 @@
 enum xp_status sandbox_drop_user(const struct config *cfg,
     const char *socket_path, struct xp_error *err);
 
-/* Confines the process with Landlock (when CFG->sandbox): from then on
- * it may only read the articles, stylesheet and config folders and write
- * the cache folder.  XP_ERR_IO with "not supported" when the kernel has
- * no Landlock; the caller decides whether to go on. */
+/* Confines the process with Landlock (unless CFG->sandbox is no): from
+ * then on it may only read the articles, stylesheet and config folders
+ * and write the cache folder.  XP_ERR_IO with "not available" when the
+ * kernel has no Landlock; the caller decides whether to go on (sandbox =
+ * try) or not (sandbox = yes). */
 enum xp_status sandbox_confine(const struct config *cfg, struct xp_error *err);
 
 #endif

@@ -9,11 +9,17 @@
   text and attribute values HTML-escaped, then everything JSON-escaped.
   XML text holds no control characters but tab, newline and carriage
   return, so these and the quote and backslash are all JSON needs escaped.
+
+  The escaping is done by the engine's xp:json-escape and xp:html-escape
+  (linear in the text, in C) when they are available; the templates below
+  them are the portable fallback for other XSLT processors, correct but
+  slow on long texts full of quotes and backslashes.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:exsl="http://exslt.org/common"
-    exclude-result-prefixes="exsl">
+    xmlns:xp="urn:x-xsltpress:functions"
+    exclude-result-prefixes="exsl xp">
 
   <xsl:import href="allowlist.xsl"/>
 
@@ -139,14 +145,21 @@
       <xsl:text> </xsl:text>
       <xsl:value-of select="local-name()"/>
       <xsl:text>=\"</xsl:text>
-      <xsl:call-template name="json-escape">
-        <xsl:with-param name="s">
-          <xsl:call-template name="html-escape">
-            <xsl:with-param name="s" select="."/>
-            <xsl:with-param name="attribute" select="true()"/>
+      <xsl:choose>
+        <xsl:when test="function-available('xp:json-escape')">
+          <xsl:value-of select="xp:json-escape(xp:html-escape(., true()))"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:call-template name="json-escape">
+            <xsl:with-param name="s">
+              <xsl:call-template name="html-escape">
+                <xsl:with-param name="s" select="."/>
+                <xsl:with-param name="attribute" select="true()"/>
+              </xsl:call-template>
+            </xsl:with-param>
           </xsl:call-template>
-        </xsl:with-param>
-      </xsl:call-template>
+        </xsl:otherwise>
+      </xsl:choose>
       <xsl:text>\"</xsl:text>
     </xsl:for-each>
     <xsl:text>&gt;</xsl:text>
@@ -158,14 +171,25 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- With the engine's functions, straight into the output: a text
+       escaped through a template parameter would be written into a
+       temporary tree first, and libxslt measures the whole output again
+       each time it comes back to it. -->
   <xsl:template match="text()" mode="html">
-    <xsl:call-template name="json-escape">
-      <xsl:with-param name="s">
-        <xsl:call-template name="html-escape">
-          <xsl:with-param name="s" select="."/>
+    <xsl:choose>
+      <xsl:when test="function-available('xp:json-escape')">
+        <xsl:value-of select="xp:json-escape(xp:html-escape(.))"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="json-escape">
+          <xsl:with-param name="s">
+            <xsl:call-template name="html-escape">
+              <xsl:with-param name="s" select="."/>
+            </xsl:call-template>
+          </xsl:with-param>
         </xsl:call-template>
-      </xsl:with-param>
-    </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- ===== Escaping ===== -->
@@ -194,6 +218,20 @@
   </xsl:template>
 
   <xsl:template name="json-escape">
+    <xsl:param name="s"/>
+    <xsl:choose>
+      <xsl:when test="function-available('xp:json-escape')">
+        <xsl:value-of select="xp:json-escape(string($s))"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="json-escape-portable">
+          <xsl:with-param name="s" select="$s"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="json-escape-portable">
     <xsl:param name="s"/>
     <xsl:call-template name="replace">
       <xsl:with-param name="char" select="'&#9;'"/>
@@ -227,6 +265,22 @@
   </xsl:template>
 
   <xsl:template name="html-escape">
+    <xsl:param name="s"/>
+    <xsl:param name="attribute" select="false()"/>
+    <xsl:choose>
+      <xsl:when test="function-available('xp:html-escape')">
+        <xsl:value-of select="xp:html-escape(string($s), $attribute)"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="html-escape-portable">
+          <xsl:with-param name="s" select="$s"/>
+          <xsl:with-param name="attribute" select="$attribute"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="html-escape-portable">
     <xsl:param name="s"/>
     <xsl:param name="attribute" select="false()"/>
     <xsl:variable name="text">

@@ -104,7 +104,7 @@ respond(struct site *site, const char *uri, time_t now)
 	struct buf out[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
 	struct cache cache;
 
-	cache_init(&cache, 8);
+	cache_init(&cache, 8, 1 << 20);
 	respond_once(site, NULL, uri, now, &out[0]);
 	respond_once(site, &cache, uri, now, &out[1]);
 	respond_once(site, &cache, uri, now, &out[2]);

@@ -28,9 +28,9 @@ FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_ENGINE_SRCS = $(filter-out cgi-src/main.c,$(wildcard cgi-src/*.c))
 FUZZ_OBJS     = $(FUZZ_ENGINE_SRCS:cgi-src/%.c=$(FUZZ_BUILD)/obj/%.o)
 
-FUZZ_PKGS      = libxml-2.0 libxslt libexslt fcgi stb libwebp
+FUZZ_PKGS      = libxml-2.0 libxslt libexslt fcgi stb libwebp zlib
 FUZZ_PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(FUZZ_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-FUZZ_PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null || echo -lexslt -lxslt -lxml2 -lfcgi -lstb -lwebp) -lm
+FUZZ_PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null || echo -lexslt -lxslt -lxml2 -lfcgi -lstb -lwebp -lz) -lm
 # The objects go into an archive, so a harness pulls in the engine modules
 # it reaches; one the parsers never call (the file watcher, say) cannot
 # break the fuzz build while it is being written.

@@ -161,7 +161,8 @@ def main():
         "per_page = 1000", "threads = 1", "max_age = 0",
         "max_article_bytes = 1024", "poll_interval = 3600",
         "cache_size = 0", "watch = poll", "trusted_html = yes",
-        "cache = off"]) + "\n")
+        "cache = off", "cache_bytes = 0", "sandbox = try",
+        "listen_public = no"]) + "\n")
     write("config", "errors.conf", "base_path = //x/../\n")
     write("config", "unknown.conf", "  # c\n\nnope = 1\n")
     write("config", "range.conf", "per_page = 4294967297\n")

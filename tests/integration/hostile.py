@@ -28,6 +28,11 @@ The cases are tables, each row a hostile input and the answer it must get:
   privilege    the socket's mode, user = nobody, sandbox = yes (Landlock);
   faults       SIGTERM with requests in flight, a missing articles folder,
                a folder removed while serving.
+  load         the render cache's byte bound (RSS), one render for 12
+               concurrent misses, a 1.5 MB quote-heavy JSON Feed, a failing
+               page not re-rendered, redirect Locations re-encoded, gzip
+               (Vary, ETag, HEAD, 304), listen_public, and sandbox = yes
+               refusing to start where a seccomp filter hides Landlock.
 
 After EACH case every good page (listing pages, articles, feed, tags,
 archive, sitemap, stylesheet) must still answer 200.
@@ -1577,6 +1582,367 @@ def c_folder_removed(ctx):
     eventually(lambda: ensure(get(st, "/articles/after-restore/").status == 200, "not served yet"),
                "a change after the restore shows", timeout=10)
     good_pages(st)
+
+
+# ---------------------------------------------------------------------------
+# 7. Rendering under load and the answer's form: the render cache's bound
+#    and single render, the JSON Feed's cost, failures remembered,
+#    redirects, gzip, who may reach the socket, sandbox = yes
+# ---------------------------------------------------------------------------
+
+_PARAGRAPHS = []
+
+
+def big_body(n_bytes, seed):
+    """Article body XML of about N_BYTES: paragraphs of varied words (so
+    that gzip cannot shrink it to nothing), numbered so no two repeat."""
+    if not _PARAGRAPHS:
+        rnd = random.Random(1)
+        words = ["alpha", "beta", "gamma", "delta", "queue", "shard", "replica", "leader",
+                 "quorum", "latency", "cache", "index", "commit", "offset", "epoch"]
+        _PARAGRAPHS.extend(" ".join(rnd.choice(words) + str(rnd.randrange(1000))
+                                    for _ in range(120)) for _ in range(64))
+    paras, size, i = [], 0, 0
+    while size < n_bytes:
+        p = "<p>%d.%d %s</p>\n" % (seed, i, _PARAGRAPHS[(seed * 7 + i) % len(_PARAGRAPHS)])
+        paras.append(p)
+        size += len(p)
+        i += 1
+    return "".join(paras)
+
+
+@case("cache: large cached pages keep the engine's memory under cache_bytes")
+def c_cache_bytes(ctx):
+    n, size, cap_mib = 12, 1_200_000, 4
+    extra = {}
+    for i in range(n):
+        extra["big-%02d.xml" % i] = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<article>\n'
+            '  <title>Big %d</title>\n  <published>2020-02-%02d</published>\n'
+            '  <summary>Large.</summary>\n  <tags><tag>bigtag%02d</tag></tags>\n'
+            '  <body>\n%s  </body>\n</article>\n' % (i, i + 1, i, big_body(size, i))).encode()
+    folder = ctx.folder(extra)
+    st = ctx.stack(folder, {"XSLTPRESS_CACHE_BYTES": str(cap_mib << 20)})
+    ensure(get(st, "/").status == 200, "the listing does not answer")
+    pages = ["/articles/big-%02d/" % i for i in range(n)] + \
+            ["/tags/bigtag%02d/feed.xml" % i for i in range(n)]
+    # one render of each kind first, so that the baseline holds what any
+    # render leaves behind (libxslt's and malloc's own)
+    for p in (pages[0], pages[n]):
+        ensure(get(st, p).status == 200, "%s does not answer" % p)
+    before = vm_rss_kb(st.app.pid)
+    total = 0
+    for p in pages:
+        r = get(st, p, timeout=60)
+        ensure(r.status == 200, "%s answered %s" % (p, r.status))
+        total += len(r.body)
+    grown = (vm_rss_kb(st.app.pid) - before) / 1024.0
+    if OPTS.verbose:
+        print("  %d pages, %.0f MiB; the engine grew by %.0f MiB" % (len(pages), total / 1048576.0, grown))
+    ensure(total > 4 * (cap_mib << 20), "the pages are too small to test the cap: %d bytes" % total)
+    # the cap, plus what rendering one large page at a time may leave
+    ensure(grown < cap_mib + 12,
+           "the engine grew by %.0f MiB caching %.0f MiB of pages with cache_bytes = %d MiB"
+           % (grown, total / 1048576.0, cap_mib))
+
+
+def concurrently(n, fn):
+    """Runs FN(i) on N threads released at the same moment; their results."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return fn(i)
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        return list(ex.map(run, range(n)))
+
+
+@case("cache: 12 concurrent misses of /feed.json render it once")
+def c_single_flight(ctx):
+    extra = {"wide-%02d.xml" % i: abytes(title="Wide %d" % i, published="2026-01-%02d" % (i + 1),
+                                         body=big_body(150_000, 100 + i))
+             for i in range(20)}
+    st = ctx.stack(ctx.folder(extra), {"XSLTPRESS_LOG_LEVEL": "debug"})
+    ensure(get(st, "/").status == 200, "the listing does not answer")
+    results = concurrently(12, lambda i: get(st, "/feed.json", timeout=60))
+    statuses = sorted(set(r.status for r in results))
+    ensure(statuses == [200], "the concurrent requests answered %s" % statuses)
+    ensure(len(set(r.body for r in results)) == 1, "the concurrent answers differ")
+    renders = log_lines(st, "/feed.json: rendered in")
+    ensure(len(renders) == 1, "12 concurrent misses of /feed.json rendered it %d times%s"
+           % (len(renders), "" if renders else " (no render log line at all)"))
+
+
+@case("feed: JSON Feed of a 1.5 MB quote-and-backslash article is valid, not a 500")
+def c_json_feed_quotes(ctx):
+    chunk = '"\\' * 3000 + ' "quoted" \\back\\ &lt;&amp;&gt; '
+    paras = ["<p>%s%d</p>" % (chunk, i) for i in range(250)]
+    folder = ctx.folder({"quotes.xml": abytes(title='Quotes "and" \\ slashes',
+                                              published="2026-11-30", body="\n".join(paras))})
+    ensure(os.path.getsize(os.path.join(folder, "quotes.xml")) > 1_500_000, "the article is too small")
+    st = ctx.stack(folder)
+    t0 = time.monotonic()
+    r = get(st, "/feed.json", timeout=60)
+    took = time.monotonic() - t0
+    ensure(r.status == 200, "/feed.json answered %s after %.1f s" % (r.status, took))
+    try:
+        feed = json.loads(r.body)
+    except ValueError as e:
+        raise CheckFailed("/feed.json is not valid JSON: %s" % e)
+    item = [i for i in feed["items"] if i["id"].endswith("/articles/quotes/")]
+    ensure(item, "the quote-heavy article is not in the feed")
+    ensure(item[0]["title"] == 'Quotes "and" \\ slashes', "title came back as %r" % item[0]["title"][:60])
+    html_text = item[0]["content_html"]
+    for i in (0, 249):
+        want = "<p>%s%d</p>" % (chunk, i)
+        ensure(want in html_text, "paragraph %d is not in content_html as written" % i)
+    if OPTS.verbose:
+        print("  /feed.json with a 1.5 MB quote-heavy article: %.2f s" % took)
+
+
+FAILING_FEED = ('<xsl:template match="entry[contains(title, \'BOOM\')]" priority="50">'
+                '<xsl:message terminate="yes">refusing BOOM</xsl:message></xsl:template>')
+
+
+@case("render: a page that fails is not rendered again for the same inputs")
+def c_failure_remembered(ctx):
+    xd = ctx.xslt()
+    p = os.path.join(xd, "feed-json.xsl")
+    with open(p, encoding="utf-8") as f:
+        text = f.read()
+    with open(p, "w", encoding="utf-8") as f:
+        f.write(text.replace("</xsl:stylesheet>", FAILING_FEED + "\n</xsl:stylesheet>"))
+    folder = ctx.folder({"boom.xml": abytes(title="BOOM", published="2026-11-30")})
+    st = ctx.stack(folder, {"XSLTPRESS_XSLT_DIR": xd})
+    statuses = [get(st, "/feed.json").status for _ in range(6)]
+    ensure(statuses == [500] * 6, "the failing feed answered %s" % statuses)
+    fails = log_lines(st, "transform failed for /feed.json")
+    ensure(len(fails) == 1, "6 requests for a failing /feed.json rendered it %d times" % len(fails))
+    ensure(get(st, "/feed.xml").status == 200, "the Atom feed fails too")
+    # new inputs: rendered again, and this time it works
+    with open(os.path.join(folder, "boom.xml"), "wb") as f:
+        f.write(abytes(title="Fixed", published="2026-11-30"))
+    eventually(lambda: ensure(get(st, "/feed.json").status == 200, "still failing"),
+               "the feed renders once the article changed")
+    good_pages(st)
+
+
+REDIRECTS = [
+    # (request target, the Location's path and query, after the base)
+    (b"/tags/a%3fb", "/tags/a%3Fb/"),
+    (b"/tags/a%23b", "/tags/a%23b/"),
+    (b"/tags/x%20y", "/tags/x%20y/"),
+    (b"/tags/%C0%AF", "/tags/%C0%AF/"),
+    (b"/tags/100%25", "/tags/100%25/"),
+    (b"/tags/a%3fb?page=2&q=x%20y", "/tags/a%3Fb/?page=2&q=x%20y"),
+    (b"/articles/a%3Fb", "/articles/a%3Fb/"),
+]
+
+
+@request_case("redirect Location is the path percent-encoded again")
+def r_redirect_location(st):
+    bad = []
+    for target, want in REDIRECTS:
+        r = raw_get(st, target)
+        loc = r.header("Location") or ""
+        if r.status != 301 or loc != want:
+            bad.append("%s -> %s Location %r, want %r" % (target.decode("latin-1"), r.status,
+                                                         loc, want))
+        elif any(c <= 0x20 or c >= 0x7f for c in loc.encode("latin-1")):
+            bad.append("%s -> raw bytes in Location %r" % (target.decode("latin-1"), loc))
+    ensure(not bad, "; ".join(bad))
+
+
+GZIP_PAGES = ["/", "/page/2/", "/articles/understanding-raft-consensus/", "/tags/",
+              "/feed.xml", "/feed.json", "/sitemap.xml", "/style.css", "/robots.txt"]
+
+
+@request_case("gzip: Accept-Encoding gets the page compressed, Vary, its own ETag; HEAD and 304 agree")
+def r_gzip(st):
+    import gzip
+    bad = []
+    gz = {"Accept-Encoding": "gzip, deflate, br"}
+    for p in GZIP_PAGES:
+        plain = get(st, p)
+        packed = get(st, p, headers=gz)
+        head = get(st, p, method="HEAD", headers=gz)
+        vary = [v.lower() for v in packed.header_all("Vary") + plain.header_all("Vary")]
+        if plain.status != 200 or packed.status != 200:
+            bad.append("%s: %s/%s" % (p, plain.status, packed.status))
+            continue
+        if plain.header("Content-Encoding") is not None:
+            bad.append("%s: identity request got Content-Encoding %s" % (p, plain.header("Content-Encoding")))
+        if packed.header("Content-Encoding") != "gzip":
+            bad.append("%s: Accept-Encoding gzip got Content-Encoding %s" % (p, packed.header("Content-Encoding")))
+            continue
+        if sum("accept-encoding" in v for v in vary) != 2:
+            bad.append("%s: Vary: Accept-Encoding missing (%s)" % (p, vary))
+        try:
+            if gzip.decompress(packed.body) != plain.body:
+                bad.append("%s: the gzip body is not the page" % p)
+        except OSError as e:
+            bad.append("%s: the gzip body does not decompress: %s" % (p, e))
+        e_plain, e_gz = plain.header("ETag"), packed.header("ETag")
+        if not e_plain or not e_gz or e_plain == e_gz or not e_gz.endswith('-gz"'):
+            bad.append("%s: ETags identity %s, gzip %s" % (p, e_plain, e_gz))
+        if head.header("Content-Encoding") != "gzip" or head.header("ETag") != e_gz or \
+                head.header("Content-Length") != packed.header("Content-Length") or head.body:
+            bad.append("%s: HEAD with gzip differs from GET: %s" % (p, head.headers))
+        nm = get(st, p, headers=dict(gz, **{"If-None-Match": e_gz}))
+        if nm.status != 304 or nm.header("ETag") != e_gz or \
+                "accept-encoding" not in (nm.header("Vary") or "").lower():
+            bad.append("%s: If-None-Match %s with gzip answered %s %s" % (p, e_gz, nm.status, nm.headers))
+        other = get(st, p, headers={"If-None-Match": e_gz})
+        if other.status != 200 or other.header("Content-Encoding") is not None:
+            bad.append("%s: the gzip ETag without Accept-Encoding answered %s %s"
+                       % (p, other.status, other.header("Content-Encoding")))
+        refused = get(st, p, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        if refused.header("Content-Encoding") is not None:
+            bad.append("%s: gzip;q=0 still got %s" % (p, refused.header("Content-Encoding")))
+    r = get(st, "/no/such/page/", headers=gz)
+    if r.status != 404 or r.header("Content-Encoding") is not None:
+        bad.append("404 page: %s %s" % (r.status, r.header("Content-Encoding")))
+    ensure(not bad, "; ".join(bad[:6]))
+
+
+def engine_alone(ctx, args, env, preexec_fn=None, wrap=()):
+    """Starts the engine without nginx; returns (Popen, log path)."""
+    log = os.path.join(ctx.tmpdir(), "engine.log")
+    e = dict(os.environ)
+    e.pop("GATEWAY_INTERFACE", None)
+    e["XSLTPRESS_ARTICLES_DIR"] = ctx.folder()
+    e.update(env)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(list(wrap) + stk.engine_cmd(OPTS.bin, stk.default_conf() or "") + args,
+                                cwd=ROOT, env=e, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
+    return proc, log
+
+
+def read_log(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def exits_within(proc, seconds):
+    try:
+        proc.wait(seconds)
+        return proc.returncode
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@case("privilege: a TCP listen address other than loopback needs listen_public = yes")
+def c_listen_public(ctx):
+    # Everything that would listen beyond loopback runs in a network
+    # namespace of its own, holding no interface but a down loopback: even
+    # the program before the fix never listened where anyone could reach.
+    if subprocess.run(["unshare", "-n", "true"], stderr=subprocess.DEVNULL).returncode != 0:
+        raise Skip("unshare -n is not permitted here")
+    port = stk.free_port()
+    for spec in ("0.0.0.0:%d" % port, ":%d" % port, "*:%d" % port):
+        proc, log = engine_alone(ctx, ["-s", spec], {}, wrap=("unshare", "-n"))
+        rc = exits_within(proc, 10)
+        stop(proc)
+        ensure(rc not in (None, 0), "-s %s was not refused (exit %s): %s"
+               % (spec, rc, read_log(log).strip().splitlines()[-2:]))
+        ensure("listen_public" in read_log(log), "the refusal of -s %s does not name listen_public: %s"
+               % (spec, read_log(log).strip().splitlines()[-1:]))
+    # A listening socket handed over on fd 0 (spawn-fcgi, systemd) too.
+    handover = ("import os, socket, sys\n"
+                "s = socket.socket(); s.bind(('0.0.0.0', %d)); s.listen(8)\n"
+                "os.dup2(s.fileno(), 0); os.execv(sys.argv[1], sys.argv[1:])\n" % port)
+    proc, log = engine_alone(ctx, [], {}, wrap=("unshare", "-n", sys.executable, "-c", handover))
+    rc = exits_within(proc, 10)
+    stop(proc)
+    ensure(rc not in (None, 0), "a public socket on fd 0 was not refused (exit %s)" % rc)
+    # listen_public = yes: allowed (still inside the empty namespace).
+    proc, log = engine_alone(ctx, ["-s", "0.0.0.0:%d" % port], {"XSLTPRESS_LISTEN_PUBLIC": "yes"},
+                             wrap=("unshare", "-n"))
+    eventually(lambda: ensure("serving FastCGI" in read_log(log), "not serving"),
+               "listen_public = yes serves on 0.0.0.0", timeout=10)
+    stop(proc)
+    # Loopback needs nothing.
+    for host in ("127.0.0.1", "localhost"):
+        port = stk.free_port()
+        proc, log = engine_alone(ctx, ["-s", "%s:%d" % (host, port)], {})
+        eventually(lambda: ensure("serving FastCGI" in read_log(log), "not serving: %s"
+                                  % read_log(log).strip().splitlines()[-1:]),
+                   "-s %s:PORT serves" % host, timeout=10)
+        stop(proc)
+
+
+def without_landlock():
+    """A preexec_fn that installs a seccomp filter answering ENOSYS to the
+    three Landlock system calls, exactly what a kernel built without
+    Landlock answers; everything else is allowed.  None when this machine's
+    architecture is not known here."""
+    arch = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(os.uname().machine)
+    if arch is None:
+        return None
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8),
+                    ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+    ld, jeq, ret = 0x20, 0x15, 0x06
+    prog = [(ld, 0, 0, 4), (jeq, 0, 5, arch),          # other ABI: allow
+            (ld, 0, 0, 0),
+            (jeq, 2, 0, 444), (jeq, 1, 0, 445), (jeq, 0, 1, 446),
+            (ret, 0, 0, 0x00050000 | 38),              # SECCOMP_RET_ERRNO | ENOSYS
+            (ret, 0, 0, 0x7FFF0000)]                   # SECCOMP_RET_ALLOW
+    filters = (SockFilter * len(prog))(*[SockFilter(*f) for f in prog])
+    fprog = SockFprog(len(prog), filters)
+
+    def preexec():
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) != 0 or \
+                libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:   # NO_NEW_PRIVS, SECCOMP
+            os._exit(97)
+    return preexec
+
+
+@case("privilege: sandbox = yes without Landlock refuses to start; try serves")
+def c_sandbox_unavailable(ctx):
+    preexec = without_landlock()
+    if preexec is None:
+        raise Skip("no seccomp filter for %s here" % os.uname().machine)
+    # The filter itself: Landlock's probe must now fail with ENOSYS.
+    probe = subprocess.run([sys.executable, "-c",
+                            "import ctypes\nl = ctypes.CDLL(None, use_errno=True)\n"
+                            "r = l.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))\n"
+                            "print(r, ctypes.get_errno())"],
+                           preexec_fn=preexec, capture_output=True, text=True)
+    ensure(probe.stdout.split() == ["-1", "38"],
+           "the seccomp filter does not hide Landlock: %r %r" % (probe.stdout, probe.stderr[-200:]))
+    sock = os.path.join(ctx.tmpdir(), "x.sock")
+    proc, log = engine_alone(ctx, ["-s", "unix:" + sock], {"XSLTPRESS_SANDBOX": "yes"}, preexec)
+    rc = exits_within(proc, 10)
+    stop(proc)
+    text = read_log(log)
+    ensure(rc not in (None, 0), "sandbox = yes without Landlock kept running unconfined (exit %s): %s"
+           % (rc, text.strip().splitlines()[-2:]))
+    ensure("Landlock is not available" in text and "sandbox = yes" in text,
+           "the log does not say why it stopped: %s" % text.strip().splitlines()[-2:])
+    ensure(not os.path.exists(sock) or "serving FastCGI" not in text, "it served before stopping")
+    proc, log = engine_alone(ctx, ["-s", "unix:" + sock], {"XSLTPRESS_SANDBOX": "try"}, preexec)
+    eventually(lambda: ensure("serving FastCGI" in read_log(log), "not serving"),
+               "sandbox = try serves without Landlock", timeout=10)
+    stop(proc)
+    ensure("serving unconfined" in read_log(log), "sandbox = try does not warn: %s"
+           % read_log(log).strip().splitlines()[-3:])
 
 
 # ---------------------------------------------------------------------------

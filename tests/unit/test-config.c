@@ -42,6 +42,13 @@ field_text(const struct config *cfg, const char *key, char *out, size_t size)
 		snprintf(out, size, "%s", cfg->cache ? "yes" : "no");
 	else if (strcmp(key, "watch") == 0)
 		snprintf(out, size, "%s", watch[cfg->watch]);
+	else if (strcmp(key, "cache_bytes") == 0)
+		snprintf(out, size, "%u", cfg->cache_bytes);
+	else if (strcmp(key, "sandbox") == 0)
+		snprintf(out, size, "%s", cfg->sandbox == SANDBOX_YES ? "yes" :
+		    cfg->sandbox == SANDBOX_TRY ? "try" : "no");
+	else if (strcmp(key, "listen_public") == 0)
+		snprintf(out, size, "%s", cfg->listen_public ? "yes" : "no");
 	else
 		snprintf(out, size, "?unknown test key %s", key);
 }
@@ -60,6 +67,9 @@ test_defaults(void **state)
 		{ "max_article_bytes", "4194304" },
 		{ "poll_interval", "2" },
 		{ "cache_size", "1024" },
+		{ "cache_bytes", "67108864" },
+		{ "sandbox", "no" },
+		{ "listen_public", "no" },
 		{ "watch", "inotify" },
 		{ "trusted_html", "no" },
 		{ "cache", "yes" },
@@ -109,6 +119,16 @@ static const struct parse_row parse_rows[] = {
 	{ "max_age = 31536000\n", XP_OK, 0, "max_age", "31536000", NULL },
 	{ "per_page = 1000\n", XP_OK, 0, "per_page", "1000", NULL },
 	{ "cache_size = 0\n", XP_OK, 0, "cache_size", "0", NULL },
+	{ "cache_bytes = 4294967295\n", XP_OK, 0, "cache_bytes", "4294967295", NULL },
+	{ "cache_bytes = 0\n", XP_OK, 0, "cache_bytes", "0", NULL },
+	{ "cache_bytes = 4294967296\n", XP_ERR_INVALID, 1, NULL, NULL, "not a whole number" },
+	/* sandbox: no, try, yes (and the bool spellings) */
+	{ "sandbox = try\n", XP_OK, 0, "sandbox", "try", NULL },
+	{ "sandbox = yes\n", XP_OK, 0, "sandbox", "yes", NULL },
+	{ "sandbox = on\n", XP_OK, 0, "sandbox", "yes", NULL },
+	{ "sandbox = no\n", XP_OK, 0, "sandbox", "no", NULL },
+	{ "sandbox = maybe\n", XP_ERR_INVALID, 1, NULL, NULL, "not yes, try or no" },
+	{ "listen_public = yes\n", XP_OK, 0, "listen_public", "yes", NULL },
 	{ "max_article_bytes = 1024\n", XP_OK, 0, "max_article_bytes", "1024", NULL },
 	/* bools: every documented spelling */
 	{ "trusted_html = yes\n", XP_OK, 0, "trusted_html", "yes", NULL },

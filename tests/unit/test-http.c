@@ -282,10 +282,129 @@ test_etag(void **state)
 	CHECK_DONE();
 }
 
+/* A Location is the decoded path encoded again: nothing the client
+ * escaped may come out raw (issue: "/tags/a%3fb" redirected to
+ * "/tags/a?b/"). */
+static void
+test_encode_path(void **state)
+{
+	static const struct {
+		const char *in;
+		bool query;
+		const char *want;
+	} rows[] = {
+		{ "tags/a?b/", false, "tags/a%3Fb/" },
+		{ "tags/a#b/", false, "tags/a%23b/" },
+		{ "tags/x y/", false, "tags/x%20y/" },
+		{ "tags/\xc0\xaf/", false, "tags/%C0%AF/" },
+		{ "tags/100%/", false, "tags/100%25/" },
+		{ "tags/caf\xc3\xa9/", false, "tags/caf%C3%A9/" },
+		{ "a\"b<c>d\\e^f`g{h|i}j[k]", false,
+		  "a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7Dj%5Bk%5D" },
+		{ "tab\there\r\n", false, "tab%09here%0D%0A" },
+		{ "kept-._~!$&'()*+,;=:@/AZaz09", false, "kept-._~!$&'()*+,;=:@/AZaz09" },
+		{ "", false, "" },
+		{ "q=a%20b&page=2?x", true, "q=a%20b&page=2?x" },
+		{ "q=a b#c", true, "q=a%20b%23c" },
+		{ "q=\xff", true, "q=%FF" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		char out[256];
+		bool ok = http_encode_path(rows[i].in, rows[i].query, out, sizeof(out));
+
+		CHECK(ok && strcmp(out, rows[i].want) == 0,
+		    "row %zu: \"%s\" gave \"%s\", want \"%s\"", i, rows[i].in,
+		    out, rows[i].want);
+	}
+	/* Too small: false, and never half an escape. */
+	{
+		char out[6];
+
+		CHECK(!http_encode_path("ab?cd", false, out, sizeof(out)) &&
+		    strcmp(out, "ab%3F") == 0, "short buffer gave \"%s\"", out);
+		CHECK(!http_encode_path("abcd?", false, out, sizeof(out)) &&
+		    strcmp(out, "abcd") == 0, "short buffer gave \"%s\"", out);
+	}
+	CHECK_DONE();
+}
+
+/* A shared body goes out as it is, or in its gzip form with the
+ * headers that say so; Vary is on 304s too. */
+static void
+test_serialize_shared(void **state)
+{
+	static const struct {
+		const char *name;
+		int status;
+		bool gzip, vary;
+		const char *has[3], *lacks[3];
+		bool gz_body;
+	} rows[] = {
+		{ "identity", 200, false, true,
+		  { "Vary: Accept-Encoding\r\n", "Content-Length: 2000\r\n" },
+		  { "Content-Encoding" }, false },
+		{ "gzip", 200, true, true,
+		  { "Vary: Accept-Encoding\r\n", "Content-Encoding: gzip\r\n" },
+		  { "Content-Length: 2000\r\n" }, true },
+		{ "304 keeps Vary", 304, true, true,
+		  { "Vary: Accept-Encoding\r\n" }, { "Content-Length" }, false },
+		{ "not compressible: no Vary", 200, false, false,
+		  { "Content-Length: 2000\r\n" }, { "Vary", "Content-Encoding" }, false },
+	};
+	char page[2001];
+
+	(void)state;
+	memset(page, 'p', 2000);
+	page[2000] = '\0';
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		struct config *cfg = config_new_defaults();
+		struct response resp;
+		struct buf out = BUF_INIT;
+		size_t header_len;
+		char *headers;
+
+		response_init(&resp);
+		resp.status = rows[i].status;
+		resp.shared = page_body_new(page, 2000, true);
+		assert_non_null(resp.shared);
+		assert_non_null(resp.shared->gz);
+		resp.gzip = rows[i].gzip;
+		resp.vary_encoding = rows[i].vary;
+		http_serialize(&resp, cfg, &out, &header_len);
+		headers = strndup(out.data, header_len);
+		for (size_t k = 0; k < 3 && rows[i].has[k]; k++)
+			CHECK(strstr(headers, rows[i].has[k]) != NULL,
+			    "row %zu (%s): headers lack \"%s\"", i, rows[i].name,
+			    rows[i].has[k]);
+		for (size_t k = 0; k < 3 && rows[i].lacks[k]; k++)
+			CHECK(strstr(headers, rows[i].lacks[k]) == NULL,
+			    "row %zu (%s): headers have \"%s\"", i, rows[i].name,
+			    rows[i].lacks[k]);
+		if (rows[i].status == 200 && rows[i].gz_body)
+			CHECK(out.len - header_len == resp.shared->gz_len &&
+			    memcmp(out.data + header_len, "\x1f\x8b", 2) == 0,
+			    "row %zu (%s): the body is not the gzip form", i,
+			    rows[i].name);
+		else if (rows[i].status == 200)
+			CHECK(out.len - header_len == 2000,
+			    "row %zu (%s): body of %zu bytes", i, rows[i].name,
+			    out.len - header_len);
+		free(headers);
+		buf_release(&out);
+		response_release(&resp);
+		config_free(cfg);
+	}
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode_path),
+		cmocka_unit_test(test_serialize_shared),
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_not_modified),
 		cmocka_unit_test(test_serialize),

@@ -195,6 +195,53 @@ test_parse_rows(void **state)
 	CHECK_DONE();
 }
 
+/* Accept-Encoding: which values let the engine send its gzip form. */
+static void
+test_accepts_gzip(void **state)
+{
+	static const struct { const char *value; bool want; } rows[] = {
+		{ NULL, false },
+		{ "", false },
+		{ "gzip", true },
+		{ "gzip, deflate, br", true },
+		{ "br, gzip", true },
+		{ "deflate, br", false },
+		{ "GZIP", true },
+		{ "x-gzip", true },
+		{ "gzip;q=0", false },
+		{ "gzip; q=0.000", false },
+		{ "gzip;q=0.5", true },
+		{ "gzip;q=1.0", true },
+		{ "*", true },
+		{ "*;q=0", false },
+		{ "gzip;q=0, *", false },
+		{ "*;q=0, gzip", true },
+		{ "identity", false },
+		{ "gzipx", false },
+		{ "notgzip", false },
+		{ "br;q=1, gzip;q=0.1", true },
+	};
+	struct params p = { { URI("/"), { "HTTP_ACCEPT_ENCODING", NULL } } };
+
+	(void)state;
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		struct request req;
+		struct xp_error err;
+
+		CHECK(request_accepts_gzip(rows[i].value) == rows[i].want,
+		    "row %zu (\"%s\"): want %d", i, str_or(rows[i].value),
+		    rows[i].want);
+		p.kv[2][0] = rows[i].value ? "HTTP_ACCEPT_ENCODING" : NULL;
+		p.kv[2][1] = rows[i].value;
+		assert_int_equal(request_parse(&req, getter, &p, "/", &err), XP_OK);
+		CHECK(req.accept_gzip == rows[i].want,
+		    "row %zu (\"%s\"): request_parse says %d", i,
+		    str_or(rows[i].value), req.accept_gzip);
+		request_release(&req);
+	}
+	CHECK_DONE();
+}
+
 /* The raw URI is kept for the log, even for a bad request. */
 static void
 test_uri_kept(void **state)
@@ -315,6 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_rows),
 		cmocka_unit_test(test_uri_kept),
+		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_percent_decode),
 	};
