@@ -822,8 +822,12 @@ class FormatSuite:
         tmp = tempfile.mkdtemp(prefix="xsltpress-articles.")
         try:
             for name in os.listdir(self.sample_dir):
+                src = os.path.join(self.sample_dir, name)
                 if name.endswith(".xml"):
-                    shutil.copy(os.path.join(self.sample_dir, name), tmp)
+                    shutil.copy(src, tmp)
+                elif os.path.isdir(src):
+                    # an article's own files: check reports one missing
+                    shutil.copytree(src, os.path.join(tmp, name))
             crafted = crafted_articles()
             for name, (content, _) in crafted.items():
                 with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
