@@ -1,8 +1,11 @@
-/* postings.c - the inverted index: for each word, its documents.
+/* postings.c - the inverted index: for each word, its documents, and for
+ * each of them the word's 8 bits (where it occurs, how often): what the
+ * score reads, so ranking never goes back to the articles.
  *
  * Two passes over the articles' word sets: the first counts each word's
  * documents and the bytes its list will take, the second writes every list
- * into one block.  No allocation per word or per document. */
+ * into one block and the bits into another.  No allocation per word or per
+ * document. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,37 +15,40 @@
 #define STOP_EVERY 512
 
 struct term {
-	uint32_t hash;
+	uint32_t hash;      /* 24 bits */
 	uint32_t df;        /* documents holding the word; 0: empty slot */
 	uint32_t last;      /* while building: the last document added */
+	uint32_t last_bits; /* while building: bits written */
 	uint32_t len;       /* bytes of its list */
 	uint64_t off;       /* where the list starts in data */
+	uint64_t bits_off;  /* where its documents' bits start in bits */
 	bool bitmap;        /* a bit per document rather than varints */
 };
 
-/* The lists of one field: every word of an article, or its title's. */
+/* The lists of every word. */
 struct field {
 	struct term *terms;     /* open addressing, a power of two */
 	size_t terms_cap, nterms;
 	uint8_t *data;
 	size_t data_len;
+	uint8_t *bits;          /* a byte per (word, document) */
+	size_t bits_len;
 };
-
-enum { FIELD_ALL, FIELD_TITLE, NFIELDS };
 
 struct postings {
 	atomic_int refs;
 	struct article **docs;
 	size_t ndocs;
-	struct field fields[NFIELDS];
+	struct field all;
+	uint16_t *body_words;   /* by document, saturating: for the score */
 	uint32_t *by_ptr;       /* article pointer -> document + 1; 0: empty */
 	size_t by_ptr_cap;
 };
 
 static const struct term_set *
-words_of(const struct article *a, int field)
+words_of(const struct article *a)
 {
-	return field == FIELD_TITLE ? &a->title_terms : &a->terms;
+	return &a->terms;
 }
 
 static size_t
@@ -151,12 +157,12 @@ terms_grow(struct field *f)
 
 /* Pass one: each word's document count and list length in varints. */
 static bool
-count_terms(struct postings *p, int field, const atomic_bool *stop)
+count_terms(struct postings *p, const atomic_bool *stop)
 {
-	struct field *f = &p->fields[field];
+	struct field *f = &p->all;
 
 	for (uint32_t d = 0; d < p->ndocs; d++) {
-		const struct term_set *set = words_of(p->docs[d], field);
+		const struct term_set *set = words_of(p->docs[d]);
 
 		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
 			return false;
@@ -165,9 +171,9 @@ count_terms(struct postings *p, int field, const atomic_bool *stop)
 
 			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f))
 				return false;
-			t = term_slot(f->terms, f->terms_cap, set->hashes[k]);
+			t = term_slot(f->terms, f->terms_cap, set->hashes[k] >> 8);
 			if (t->df == 0) {
-				t->hash = set->hashes[k];
+				t->hash = set->hashes[k] >> 8;
 				f->nterms++;
 				t->len += (uint32_t)varint_len(d);
 			} else {
@@ -182,10 +188,10 @@ count_terms(struct postings *p, int field, const atomic_bool *stop)
 
 /* Pass two: lay the lists out, each in its smaller form, and fill them. */
 static bool
-fill_terms(struct postings *p, int field, const atomic_bool *stop)
+fill_terms(struct postings *p, const atomic_bool *stop)
 {
-	struct field *f = &p->fields[field];
-	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0;
+	struct field *f = &p->all;
+	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0, bits_off = 0;
 
 	for (size_t i = 0; i < f->terms_cap; i++) {
 		struct term *t = &f->terms[i];
@@ -195,22 +201,29 @@ fill_terms(struct postings *p, int field, const atomic_bool *stop)
 		t->bitmap = t->len >= bitmap_len;
 		t->off = off;
 		off += t->bitmap ? bitmap_len : t->len;
+		t->bits_off = bits_off;
+		bits_off += t->df;
 		t->len = 0;          /* bytes written so far, from here on */
 		t->last = 0;
 	}
 	f->data_len = off;
-	if ((f->data = calloc(off + 1, 1)) == NULL)
+	f->bits_len = bits_off;
+	if ((f->data = calloc(off + 1, 1)) == NULL ||
+	    (f->bits = malloc(bits_off + 1)) == NULL)
 		return false;
 	for (uint32_t d = 0; d < p->ndocs; d++) {
-		const struct term_set *set = words_of(p->docs[d], field);
+		const struct term_set *set = words_of(p->docs[d]);
 
 		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
 			return false;
 		for (size_t k = 0; k < set->count; k++) {
 			struct term *t = term_slot(f->terms, f->terms_cap,
-			    set->hashes[k]);
+			    set->hashes[k] >> 8);
 			uint8_t *list = f->data + t->off;
 
+			/* Documents come in order: the bits are in list order. */
+			f->bits[t->bits_off + t->last_bits++] =
+			    (uint8_t)(set->hashes[k] & 0xFFu);
 			if (t->bitmap) {
 				list[d / 8] |= (uint8_t)(1u << (d % 8));
 			} else {
@@ -260,11 +273,14 @@ postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 	}
 	for (size_t i = 0; i < n; i++)
 		p->docs[p->ndocs++] = article_ref(docs[i]);
-	if (!index_pointers(p))
+	if (!index_pointers(p) ||
+	    (p->body_words = calloc(n + 1, sizeof(*p->body_words))) == NULL)
 		goto fail;
-	for (int field = 0; field < NFIELDS; field++)
-		if (!count_terms(p, field, stop) || !fill_terms(p, field, stop))
-			goto fail;
+	for (size_t i = 0; i < n; i++)
+		p->body_words[i] = (uint16_t)(docs[i]->word_count > UINT16_MAX ?
+		    UINT16_MAX : docs[i]->word_count);
+	if (!count_terms(p, stop) || !fill_terms(p, stop))
+		goto fail;
 	/* Every word set was just read, most of them from the metadata
 	 * cache's mapped file; searches read the postings now, so those
 	 * pages need not stay counted in this process. */
@@ -295,10 +311,10 @@ postings_unref(struct postings *p)
 	for (size_t i = 0; i < p->ndocs; i++)
 		article_unref(p->docs[i]);
 	free(p->docs);
-	for (int field = 0; field < NFIELDS; field++) {
-		free(p->fields[field].terms);
-		free(p->fields[field].data);
-	}
+	free(p->all.terms);
+	free(p->all.data);
+	free(p->all.bits);
+	free(p->body_words);
 	free(p->by_ptr);
 	free(p);
 }
@@ -389,26 +405,81 @@ term_filter(const struct field *f, const struct term *t, uint32_t *docs,
 	return kept;
 }
 
-static int64_t
-match_field(const struct field *f, const struct query *q, uint32_t **out)
+int64_t
+postings_term(const struct postings *p, uint32_t hash, uint32_t **docs,
+    uint8_t **bits)
+{
+	const struct term *t = term_find(&p->all, hash);
+
+	*docs = NULL;
+	*bits = NULL;
+	if (t == NULL)
+		return 0;
+	if ((*docs = malloc(t->df * sizeof(**docs))) == NULL ||
+	    (*bits = malloc(t->df)) == NULL) {
+		free(*docs);
+		*docs = NULL;
+		return -1;
+	}
+	term_decode(&p->all, t, *docs);
+	memcpy(*bits, p->all.bits + t->bits_off, t->df);
+	return t->df;
+}
+
+unsigned
+postings_body_words(const struct postings *p, uint32_t doc)
+{
+	return doc < p->ndocs ? p->body_words[doc] : 0;
+}
+
+int64_t
+postings_match(const struct postings *p, const struct query *q,
+    uint32_t **out)
 {
 	const struct term *terms[SEARCH_TERMS_MAX];
+	size_t nreq = 0;
 	uint32_t *docs;
 	size_t n;
 
 	*out = NULL;
-	if (q->nterms == 0)
+	if (q->nrequired == 0)
 		return 0;
-	for (size_t i = 0; i < q->nterms; i++)
-		if ((terms[i] = term_find(f, q->terms[i])) == NULL)
+	for (size_t i = 0; i < q->nterms; i++) {
+		if (q->terms[i].exclude)
+			continue;
+		if ((terms[nreq++] = term_find(&p->all, q->terms[i].hash)) == NULL)
 			return 0;
+	}
 	/* The rarest word first: every later one only narrows its list. */
-	qsort(terms, q->nterms, sizeof(terms[0]), compare_df);
+	qsort(terms, nreq, sizeof(terms[0]), compare_df);
 	if ((docs = malloc(terms[0]->df * sizeof(*docs))) == NULL)
 		return -1;
-	n = term_decode(f, terms[0], docs);
-	for (size_t i = 1; i < q->nterms && n > 0; i++)
-		n = term_filter(f, terms[i], docs, n);
+	n = term_decode(&p->all, terms[0], docs);
+	for (size_t i = 1; i < nreq && n > 0; i++)
+		n = term_filter(&p->all, terms[i], docs, n);
+	for (size_t i = 0; i < q->nterms && n > 0; i++) {
+		const struct term *t;
+		uint32_t *gone;
+		size_t kept = 0, j = 0, ngone;
+
+		if (!q->terms[i].exclude ||
+		    (t = term_find(&p->all, q->terms[i].hash)) == NULL)
+			continue;
+		if ((gone = malloc(t->df * sizeof(*gone))) == NULL) {
+			free(docs);
+			return -1;
+		}
+		/* Keep those the excluded word's list lacks: both ascend. */
+		ngone = term_decode(&p->all, t, gone);
+		for (size_t k = 0; k < n; k++) {
+			while (j < ngone && gone[j] < docs[k])
+				j++;
+			if (j >= ngone || gone[j] != docs[k])
+				docs[kept++] = docs[k];
+		}
+		free(gone);
+		n = kept;
+	}
 	if (n == 0) {
 		free(docs);
 		return 0;
@@ -417,24 +488,10 @@ match_field(const struct field *f, const struct query *q, uint32_t **out)
 	return (int64_t)n;
 }
 
-int64_t
-postings_match(const struct postings *p, const struct query *q,
-    uint32_t **out)
-{
-	return match_field(&p->fields[FIELD_ALL], q, out);
-}
-
-int64_t
-postings_match_title(const struct postings *p, const struct query *q,
-    uint32_t **out)
-{
-	return match_field(&p->fields[FIELD_TITLE], q, out);
-}
-
 size_t
 postings_terms(const struct postings *p)
 {
-	return p->fields[FIELD_ALL].nterms;
+	return p->all.nterms;
 }
 
 size_t
@@ -443,8 +500,7 @@ postings_bytes(const struct postings *p)
 	size_t n = sizeof(*p) + p->ndocs * sizeof(*p->docs) +
 	    p->by_ptr_cap * sizeof(*p->by_ptr);
 
-	for (int field = 0; field < NFIELDS; field++)
-		n += p->fields[field].terms_cap * sizeof(struct term) +
-		    p->fields[field].data_len;
+	n += p->all.terms_cap * sizeof(struct term) + p->all.data_len +
+	    p->all.bits_len + p->ndocs * sizeof(*p->body_words);
 	return n;
 }

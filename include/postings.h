@@ -10,7 +10,9 @@
  * A word's documents are kept as a bitmap when that is smaller (a word in
  * one article of eight or more), else as delta-coded varints: a few bytes
  * a (word, article) pair at most, and an eighth of a bit a document for
- * the commonest words. */
+ * the commonest words.  Beside each list, one byte a document: the word's
+ * bits in that article (title, tags, summary, body frequency), which is
+ * all the BM25F score needs besides the body's length, kept here too. */
 #ifndef XP_POSTINGS_H
 #define XP_POSTINGS_H
 
@@ -48,15 +50,24 @@ struct article *postings_doc(const struct postings *p, uint32_t doc);
  * -1 when P does not hold it. */
 int64_t postings_find(const struct postings *p, const struct article *a);
 
-/* The documents of P that hold every term of Q, ascending, in a new array
- * *OUT (the caller frees it; NULL when there are none).  Returns how many,
- * or -1 when out of memory.  An empty query matches nothing. */
+/* The documents of P that hold every required term of Q and no excluded
+ * one, ascending, in a new array *OUT (the caller frees it; NULL when
+ * there are none).  Returns how many, or -1 when out of memory.  A query
+ * with no required term matches nothing.  Phrases and long prefixes are
+ * not checked here (the text is). */
 int64_t postings_match(const struct postings *p, const struct query *q,
     uint32_t **out);
 
-/* The same, for the words of the titles alone: what ranks first. */
-int64_t postings_match_title(const struct postings *p, const struct query *q,
-    uint32_t **out);
+/* The documents of P holding the word HASH (24 bits), ascending, in a new
+ * array *DOCS, and the word's bits in each (search.h) in *BITS (caller
+ * frees both; NULL when none).  Returns how many, or -1 when out of
+ * memory. */
+int64_t postings_term(const struct postings *p, uint32_t hash,
+    uint32_t **docs, uint8_t **bits);
+
+/* Words in the body of document DOC (saturating at 65,535): the score's
+ * length, without reading the article. */
+unsigned postings_body_words(const struct postings *p, uint32_t doc);
 
 /* Distinct words, and bytes of memory the segment uses: for the log. */
 size_t postings_terms(const struct postings *p);
