@@ -551,14 +551,18 @@ search_score(const struct query *q, const uint8_t *bits, const uint32_t *df,
 	double norm = 1.0 - b + b * (double)body_words / avg;
 
 	for (size_t i = 0; i < q->nterms; i++) {
-		double tf, idf, d = df[i];
+		double tf, body, idf, d = df[i];
 
 		if (q->terms[i].exclude)
 			continue;
+		/* The body's frequency, length-normalised, saturates on its
+		 * own first (at most 2): a body that repeats a word never
+		 * weighs more than a title, tags or summary that hold it. */
+		body = (double)(bits[i] & SEARCH_BODY_TF) / norm;
 		tf = (bits[i] & SEARCH_IN_TITLE ? 6.0 : 0) +
 		    (bits[i] & SEARCH_IN_TAGS ? 3.0 : 0) +
 		    (bits[i] & SEARCH_IN_SUMMARY ? 2.0 : 0) +
-		    (double)(bits[i] & SEARCH_BODY_TF) / norm;
+		    2.0 * body / (body + 1.0);
 		idf = log(1.0 + (st->ndocs - d + 0.5) / (d + 0.5));
 		score += idf * tf * (k1 + 1.0) / (k1 + tf);
 	}

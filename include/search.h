@@ -127,9 +127,10 @@ struct search_stats {
 
 /* The score of a document whose body has BODY_WORDS words and which holds
  * the required terms of Q with bits BITS[i] (for term i; excluded terms
- * ignored), DF[i] the documents holding term i.  BM25F: title, tags,
- * summary and body weighted 6, 3, 2 and 1, body frequency normalised by
- * length (b = 0.75), the sum saturating (k1 = 1.2), times the term's idf. */
+ * ignored), DF[i] the documents holding term i.  BM25F: title, tags and
+ * summary weighted 6, 3 and 2; the body's frequency normalised by length
+ * (b = 0.75) and saturated to at most 2; their sum saturating (k1 = 1.2);
+ * times the term's idf. */
 double search_score(const struct query *q, const uint8_t *bits,
     const uint32_t *df, unsigned body_words, const struct search_stats *st);
 
