@@ -5,6 +5,8 @@
 #   2. tests/integration/run.py: the program behind a real nginx
 #   +  tests/integration/reader.py: feeds, sitemap, tags, archives, search,
 #      head metadata, article navigation, accessibility basics
+#   +  tests/integration/search.py: search on a judged corpus, through nginx
+#      and CGI alike
 #   3. tests/integration/live.py: the live folder (edits while serving)
 #      tests/integration/hostile.py: hostile articles, stylesheets and
 #      requests, a soak of SOAK_SECONDS (default 60), least privilege, faults
@@ -25,7 +27,7 @@ if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${
 # the hostile suite's soak; `SOAK_SECONDS=600 SUITES=hostile tests/run-all.sh`
 # (or python3 tests/integration/hostile.py --soak-seconds 600) is the long run
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-SUITES=${SUITES:-unit integration reader live hostile deploy browser fuzz asan tsan valgrind}
+SUITES=${SUITES:-unit integration reader search live hostile deploy browser fuzz asan tsan valgrind}
 
 total_pass=0
 total_fail=0
@@ -109,6 +111,10 @@ for suite in $SUITES; do
         echo "== reader features (feeds, sitemap, tags, archives, search, metadata)"
         plain_suite reader python3 tests/integration/reader.py
         ;;
+    search)
+        echo "== search on a judged corpus (nginx, CGI, CGI with cache)"
+        plain_suite search python3 tests/integration/search.py
+        ;;
     live)
         echo "== live-folder tests (nginx + FastCGI, files changed while serving)"
         plain_suite live python3 tests/integration/live.py
@@ -131,7 +137,7 @@ for suite in $SUITES; do
         # Two harnesses at a time: the machine has two cores, and CI's
         # minute per harness would otherwise be four minutes.
         make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" \
-            FUZZ_NAMES="article request" >"$LOG.a" 2>&1 &
+            FUZZ_NAMES="article request query" >"$LOG.a" 2>&1 &
         fa=$!
         make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" \
             FUZZ_NAMES="config render" >"$LOG.b" 2>&1
