@@ -40,10 +40,8 @@ gather_text(xmlNodePtr node, struct buf *out)
 	}
 }
 
-/* The text of A's body, words kept apart at block boundaries, in OUT
- * (caller releases).  False when it cannot be read. */
-static bool
-body_text(const struct article *a, struct buf *out)
+bool
+excerpt_body_text(const struct article *a, struct buf *out)
 {
 	struct xp_error err;
 	xmlDocPtr doc = article_document(a, &err);
@@ -77,7 +75,7 @@ excerpt_verify(struct search_words *w, const struct query *q,
 		search_verify_text(w, q, a->tags[i], strlen(a->tags[i]), &v);
 	if (search_verified(q, &v))
 		return true;
-	if (!body_text(a, &body)) {
+	if (!excerpt_body_text(a, &body)) {
 		buf_release(&body);
 		return false;
 	}
@@ -130,7 +128,7 @@ excerpt_add(xmlNodePtr parent, struct search_words *w,
 	xmlNodePtr ex = NULL;
 	const char *text;
 
-	if (!body_text(a, &body))
+	if (!excerpt_body_text(a, &body))
 		goto done;
 	text = body.data;
 	while (search_next_word(text, body.len - 1, &pos, &start, &end,

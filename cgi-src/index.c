@@ -5,6 +5,7 @@
 #include "excerpt.h"
 #include "hash.h"
 #include "index.h"
+#include "positions.h"
 
 int
 index_compare(const struct article *a, const struct article *b)
@@ -494,6 +495,7 @@ compare_hits(const void *x, const void *y)
 struct search_run {
 	const struct query *q;
 	struct search_words *w;
+	const struct positions *pos;
 	time_t now;
 	bool future;                /* some articles are not yet due */
 	struct search_stats stats;
@@ -509,8 +511,16 @@ run_add(struct search_run *r, struct article *a, const uint8_t *bits,
 {
 	struct hit *grown;
 
-	if (r->q->verify && !excerpt_verify(r->w, r->q, a))
-		return;
+	if (r->q->verify) {
+		/* The search file knows the word order of most articles;
+		 * the others are read again. */
+		int in = r->pos ? positions_check(r->pos, a, r->q) : -1;
+
+		if (in < 0)
+			in = excerpt_verify(r->w, r->q, a);
+		if (!in)
+			return;
+	}
 	if (r->nhits == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
 		if ((grown = realloc(r->hits, r->cap * sizeof(*grown))) == NULL) {
@@ -686,7 +696,8 @@ rank(struct hit *hits, size_t n, size_t want)
 
 int64_t
 index_search(const struct index *idx, const struct query *q,
-    struct search_words *w, time_t now, size_t want, struct article ***out)
+    struct search_words *w, const struct positions *pos, time_t now,
+    size_t want, struct article ***out)
 {
 	struct search_run r;
 	struct article **ranked = NULL;
@@ -699,6 +710,7 @@ index_search(const struct index *idx, const struct query *q,
 	memset(&r, 0, sizeof(r));
 	r.q = q;
 	r.w = w;
+	r.pos = pos;
 	r.now = now;
 	index_listed(idx, now, &first);
 	r.future = first > 0;

@@ -7,7 +7,9 @@
 
 #include "excerpt.h"
 #include "hash.h"
+#include "log.h"
 #include "page.h"
+#include "positions.h"
 #include "search.h"
 
 /* How many '*' segments of each kind's routes are filter arguments; a
@@ -95,6 +97,32 @@ keep(const struct article *a, const struct filter *f)
 	return true;
 }
 
+/* The search file for a query with phrases (caller frees; NULL: none, so
+ * the text is read).  Where no background thread keeps it (CGI, which has
+ * no postings) and it lacks many articles, it is written first: one
+ * request pays, the next ones read it. */
+static struct positions *
+search_positions(struct page_ctx *pc, const struct index *idx)
+{
+	const struct config *cfg = pc->site->cfg;
+	struct positions *pos;
+	struct xp_error err;
+
+	if (cfg->cache_dir[0] == '\0')
+		return NULL;
+	pos = positions_open(cfg->cache_dir, cfg->lang);
+	if (idx->postings == NULL && idx->count <= 20000 &&
+	    (pos == NULL || positions_missing(pos, idx->articles, idx->count) >
+	    64 + idx->count / 16)) {
+		if (positions_write(cfg->cache_dir, cfg->lang, idx->articles,
+		    idx->count, pos, NULL, &err) != XP_OK)
+			log_error(LOG_WARN, &err);
+		positions_free(pos);
+		pos = positions_open(cfg->cache_dir, cfg->lang);
+	}
+	return pos;
+}
+
 int
 page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 {
@@ -138,6 +166,8 @@ page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 		const char *page = search_query_param(pc->req->query, "page",
 		    &plen);
 		struct search_words *w = search_words_new(pc->site->cfg->lang);
+		struct positions *pos;
+		const struct positions *shared;
 
 		if (w == NULL)
 			return 503;
@@ -151,7 +181,14 @@ page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 		want = page ? parse_page_number(page, plen) : 1;
 		want = (want == 0 || want > 1000000 ? 1 : want) *
 		    pc->site->cfg->per_page;
-		found = index_search(idx, &query, w, pc->now, want, &sel->owned);
+		/* The server's postings hold the search file open; a CGI
+		 * process opens it for itself. */
+		shared = idx->postings ? postings_positions(idx->postings) : NULL;
+		pos = query.verify && shared == NULL ? search_positions(pc, idx) :
+		    NULL;
+		found = index_search(idx, &query, w, shared ? shared : pos,
+		    pc->now, want, &sel->owned);
+		positions_free(pos);
 		search_words_free(w);
 		if (found < 0)
 			return 503;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "positions.h"
 #include "postings.h"
 
 /* How many documents go by between two looks at the stop flag. */
@@ -43,6 +44,7 @@ struct postings {
 	uint16_t *body_words;   /* by document, saturating: for the score */
 	uint32_t *by_ptr;       /* article pointer -> document + 1; 0: empty */
 	size_t by_ptr_cap;
+	_Atomic(struct positions *) positions;   /* owned, set once */
 };
 
 static const struct term_set *
@@ -316,6 +318,7 @@ postings_unref(struct postings *p)
 	free(p->all.bits);
 	free(p->body_words);
 	free(p->by_ptr);
+	positions_free(atomic_load(&p->positions));
 	free(p);
 }
 
@@ -486,6 +489,22 @@ postings_match(const struct postings *p, const struct query *q,
 	}
 	*out = docs;
 	return (int64_t)n;
+}
+
+const struct positions *
+postings_positions(const struct postings *p)
+{
+	return atomic_load(&((struct postings *)p)->positions);
+}
+
+void
+postings_set_positions(struct postings *p, struct positions *pos)
+{
+	struct positions *none = NULL;
+
+	if (pos != NULL &&
+	    !atomic_compare_exchange_strong(&p->positions, &none, pos))
+		positions_free(pos);
 }
 
 size_t

@@ -16,8 +16,19 @@
 #include "request.h"
 #include "search.h"
 
+/* Stems already computed, by folded word: a text repeats its words, and
+ * stemming costs more than the rest of a word's handling. */
+#define STEM_CACHE 4096
+#define STEM_CACHE_WORD 24
+
+struct stem_memo {
+	char word[STEM_CACHE_WORD];   /* "" when empty */
+	uint32_t hash;                /* search_hash of its stem */
+};
+
 struct search_words {
 	struct sb_stemmer *stemmer;   /* NULL: no stemming */
+	struct stem_memo memo[STEM_CACHE];
 };
 
 struct search_words *
@@ -278,18 +289,42 @@ static const uint32_t field_bits[] = {
 	[FIELD_SUMMARY] = SEARCH_IN_SUMMARY, [FIELD_BODY] = 1,
 };
 
+uint32_t
+search_stem_hash(struct search_words *w, const char *folded)
+{
+	char stem[SEARCH_WORD_MAX + 1];
+	size_t n = strlen(folded);
+	struct stem_memo *m = NULL;
+
+	if (n < STEM_CACHE_WORD) {
+		uint32_t h = 2166136261u;
+
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ (unsigned char)folded[i]) * 16777619u;
+		m = &w->memo[h % STEM_CACHE];
+		if (strcmp(m->word, folded) == 0 && n > 0)
+			return m->hash;
+	}
+	search_stem(w, folded, stem);
+	if (m != NULL) {
+		memcpy(m->word, folded, n + 1);
+		m->hash = search_hash(stem, false);
+		return m->hash;
+	}
+	return search_hash(stem, false);
+}
+
 void
 search_collect(struct search_words *w, struct buf *out,
     enum search_field field, const char *text, size_t len)
 {
-	char folded[SEARCH_WORD_MAX + 1], stem[SEARCH_WORD_MAX + 1];
+	char folded[SEARCH_WORD_MAX + 1];
 	size_t pos = 0, start, end, pb;
 
 	while (search_next_word(text, len, &pos, &start, &end, folded)) {
 		uint32_t e;
 
-		search_stem(w, folded, stem);
-		e = search_hash(stem, false) << 8 | field_bits[field];
+		e = search_stem_hash(w, folded) << 8 | field_bits[field];
 		buf_append(out, &e, sizeof(e));
 		if ((pb = prefix_bytes(folded)) > 0) {
 			folded[pb] = '\0';

@@ -16,6 +16,11 @@
 
 #define EXCERPT_WORDS 30
 
+/* Appends the text of A's body to OUT (words kept apart at block
+ * boundaries, NUL-terminated; caller releases OUT).  False when the
+ * article's bytes cannot be read or parsed. */
+bool excerpt_body_text(const struct article *a, struct buf *out);
+
 /* True when article A holds every phrase of Q as consecutive words within
  * one field (title, a tag, summary, body) and a word starting with each of
  * its long prefixes.  An article whose text cannot be read is false. */

@@ -99,15 +99,19 @@ bool index_postings_stale(const struct index *idx);
  * when out of memory. */
 struct index *index_with_postings(const struct index *idx, struct postings *p);
 
+struct positions;
+
 /* The articles listed at NOW that match Q (every required word, no
- * excluded one, phrases and long prefixes checked in the text with W),
+ * excluded one, phrases checked in POS, the search file, when it has the
+ * article, else, like long prefixes, in the text with W),
  * ranked by BM25F score, then in listing order.  Only the WANT best are
  * put in order, first; the others follow unordered (a page of results
  * needs its own and the count).  Fills *OUT with a new array the caller
  * frees (borrowed articles; NULL when none) and returns how many, or -1
  * when out of memory. */
 int64_t index_search(const struct index *idx, const struct query *q,
-    struct search_words *w, time_t now, size_t want, struct article ***out);
+    struct search_words *w, const struct positions *pos, time_t now,
+    size_t want, struct article ***out);
 
 /* The listing order: published newest first, then slug A to Z. */
 int index_compare(const struct article *a, const struct article *b);

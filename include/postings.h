@@ -69,6 +69,17 @@ int64_t postings_term(const struct postings *p, uint32_t hash,
  * length, without reading the article. */
 unsigned postings_body_words(const struct postings *p, uint32_t doc);
 
+struct positions;
+
+/* The search file P checks phrases with (borrowed while P is held), or
+ * NULL: the reindexer hands it over once written, so requests do not
+ * open it each time. */
+const struct positions *postings_positions(const struct postings *p);
+
+/* Gives POS to P, which frees it with itself; when P already has one,
+ * POS is freed instead (requests may be reading the first). */
+void postings_set_positions(struct postings *p, struct positions *pos);
+
 /* Distinct words, and bytes of memory the segment uses: for the log. */
 size_t postings_terms(const struct postings *p);
 size_t postings_bytes(const struct postings *p);

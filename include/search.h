@@ -68,6 +68,10 @@ bool search_next_word(const char *text, size_t len, size_t *pos,
  * bytes) with W's language. */
 void search_stem(struct search_words *w, const char *word, char *out);
 
+/* search_hash of the stem of the folded word FOLDED, remembered in W for
+ * the next time the word comes. */
+uint32_t search_stem_hash(struct search_words *w, const char *folded);
+
 /* The 24-bit hash of a stem, or of a prefix (PREFIX true). */
 uint32_t search_hash(const char *word, bool prefix);
 

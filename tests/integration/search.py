@@ -92,13 +92,18 @@ def main():
     folder = os.path.join(tmp, "articles")
     shutil.copytree(CORPUS, folder)
     cache = os.path.join(tmp, "cache")
-    st = stk.Stack(articles_dir=folder, binary=args.bin)
+    # the server keeps its own cache: its search file is written by the
+    # background thread and held open, the CGI one by a request
+    st = stk.Stack(articles_dir=folder, binary=args.bin,
+                   extra_env={"XSLTPRESS_CACHE_DIR": os.path.join(tmp, "server-cache")})
     passed = failed = 0
     pages = {}   # (way, query) -> (status, text)
     try:
         st.start()
         eventually(lambda: ensure(log_lines(st, "search index:"), "no search index built"),
                    "the search index", timeout=15)
+        eventually(lambda: ensure(log_lines(st, "search positions:"), "no search file written"),
+                   "the search file", timeout=15)
 
         def ask(way, q):
             key = (way, q)
@@ -107,7 +112,8 @@ def main():
                     r = stk.http_request("GET", st.url + path_of(q))
                     pages[key] = (r.status, r.text)
                 else:
-                    env = {"cgi": {}, "cgi-cache": {"XSLTPRESS_CACHE_DIR": cache}}[way]
+                    env = {"cgi": {"XSLTPRESS_CACHE_DIR": ""},
+                           "cgi-cache": {"XSLTPRESS_CACHE_DIR": cache}}[way]
                     saved = dict(st.extra_env)
                     st.extra_env.update(env)
                     try:

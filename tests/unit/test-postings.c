@@ -684,8 +684,8 @@ test_index_search_vs_scan(void **state)
 			}
 			query(&q, raw);
 			nref = search_by_scan(cur, &q, now, ref);
-			nres = index_search(cur, &q, NULL, now, SIZE_MAX, &res);
-			nplain = index_search(plain, &q, NULL, now, SIZE_MAX,
+			nres = index_search(cur, &q, NULL, NULL, now, SIZE_MAX, &res);
+			nplain = index_search(plain, &q, NULL, NULL, now, SIZE_MAX,
 			    &res_plain);
 			/* The postings and a scan rank alike, article for
 			 * article; both find what the scan reference finds. */
@@ -700,7 +700,7 @@ test_index_search_vs_scan(void **state)
 			/* The first three asked alone: the same three. */
 			{
 				struct article **top = NULL;
-				int64_t ntop = index_search(cur, &q, NULL, now, 3,
+				int64_t ntop = index_search(cur, &q, NULL, NULL, now, 3,
 				    &top);
 
 				CHECK(ntop == nres && (ntop == 0 || memcmp(top, res,
