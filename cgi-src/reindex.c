@@ -48,6 +48,9 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 		positions_free(old);
 		old = positions_open(cfg->cache_dir, cfg->lang);
 	}
+	if (old != NULL && p != NULL && postings_positions(p) == NULL)
+		log_msg(LOG_INFO, "search positions: ready, %zu articles",
+		    positions_count(old));
 	if (p != NULL)
 		postings_set_positions(p, old);
 	else
