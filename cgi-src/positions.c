@@ -25,7 +25,7 @@
 #include "positions.h"
 
 #define POS_MAGIC "xsltpress-search\n"
-#define POS_VERSION 1u
+#define POS_VERSION 2u   /* 2: word-wise stream checksums */
 #define POS_LANG 16
 #define POS_HEADER (sizeof(POS_MAGIC) - 1 + 4 + 4 + 8 + 8 + POS_LANG)
 #define POS_GAP 0xFFFFu           /* between fields: no phrase spans it */

@@ -6,8 +6,12 @@
  * documents and the bytes its list will take, the second writes every list
  * into one block and the bits into another.  No allocation per word or per
  * document. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "positions.h"
 #include "postings.h"
@@ -26,13 +30,17 @@ struct term {
 	bool bitmap;        /* a bit per document rather than varints */
 };
 
-/* The lists of every word. */
+/* The lists of every word: in memory, or in a file of our own (see
+ * postings_build_in), data then bits. */
 struct field {
 	struct term *terms;     /* open addressing, a power of two */
 	size_t terms_cap, nterms;
-	uint8_t *data;
+	uint8_t *region;        /* data and bits, while in memory */
+	size_t mapped_len;      /* > 0 while region maps the file */
+	int fd;                 /* the file, or -1: in memory */
+	uint8_t *data;          /* the lists (NULL once in the file) */
 	size_t data_len;
-	uint8_t *bits;          /* a byte per (word, document) */
+	uint8_t *bits;          /* a byte per (word, document), in list order */
 	size_t bits_len;
 };
 
@@ -188,9 +196,91 @@ count_terms(struct postings *p, const atomic_bool *stop)
 	return true;
 }
 
+/* LEN zeroed bytes for F's lists: in a file of our own in DIR, mapped
+ * while it is filled, when DIR is given and lets us; else in memory. */
+static uint8_t *
+region_alloc(struct field *f, size_t len, const char *dir)
+{
+	int fd = -1;
+	void *m;
+
+	f->fd = -1;
+	/* O_TMPFILE: a file with no name, which no other process can open,
+	 * let alone change, and which goes with the last descriptor. */
+	if (dir != NULL && dir[0] != '\0' &&
+	    (fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0 &&
+	    ftruncate(fd, (off_t)len + 1) == 0 &&
+	    (m = mmap(NULL, len + 1, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0)) != MAP_FAILED) {
+		f->fd = fd;
+		f->mapped_len = len + 1;
+		return m;
+	}
+	if (fd >= 0)
+		close(fd);
+	return calloc(len + 1, 1);
+}
+
+/* Lets go of the mapping once the lists are written: the page cache
+ * keeps what searches read, and this process's memory none of it. */
+static void
+region_settle(struct field *f)
+{
+	if (f->mapped_len == 0)
+		return;
+	munmap(f->region, f->mapped_len);
+	f->mapped_len = 0;
+	f->region = f->data = f->bits = NULL;
+}
+
+static void
+region_free(struct field *f)
+{
+	if (f->mapped_len > 0)
+		munmap(f->region, f->mapped_len);
+	else
+		free(f->region);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
+static bool
+read_all(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* LEN bytes at OFF of F's region: borrowed from memory, or read from the
+ * file into *OWNED (caller frees).  NULL when they cannot be read. */
+static const uint8_t *
+region_bytes(const struct field *f, uint64_t off, size_t len, uint8_t **owned)
+{
+	*owned = NULL;
+	if (f->fd < 0)
+		return f->region + off;
+	if ((*owned = malloc(len + 1)) == NULL ||
+	    !read_all(f->fd, *owned, len, off)) {
+		free(*owned);
+		*owned = NULL;
+		return NULL;
+	}
+	return *owned;
+}
+
 /* Pass two: lay the lists out, each in its smaller form, and fill them. */
 static bool
-fill_terms(struct postings *p, const atomic_bool *stop)
+fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 {
 	struct field *f = &p->all;
 	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0, bits_off = 0;
@@ -210,9 +300,10 @@ fill_terms(struct postings *p, const atomic_bool *stop)
 	}
 	f->data_len = off;
 	f->bits_len = bits_off;
-	if ((f->data = calloc(off + 1, 1)) == NULL ||
-	    (f->bits = malloc(bits_off + 1)) == NULL)
+	if ((f->region = region_alloc(f, off + bits_off, dir)) == NULL)
 		return false;
+	f->data = f->region;
+	f->bits = f->region + off;
 	for (uint32_t d = 0; d < p->ndocs; d++) {
 		const struct term_set *set = words_of(p->docs[d]);
 
@@ -264,10 +355,18 @@ index_pointers(struct postings *p)
 struct postings *
 postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 {
+	return postings_build_in(docs, n, stop, NULL);
+}
+
+struct postings *
+postings_build_in(struct article *const *docs, size_t n,
+    const atomic_bool *stop, const char *dir)
+{
 	struct postings *p;
 
 	if (n >= UINT32_MAX || (p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
+	p->all.fd = -1;
 	atomic_init(&p->refs, 1);
 	if ((p->docs = calloc(n + 1, sizeof(*p->docs))) == NULL) {
 		free(p);
@@ -281,8 +380,9 @@ postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 	for (size_t i = 0; i < n; i++)
 		p->body_words[i] = (uint16_t)(docs[i]->word_count > UINT16_MAX ?
 		    UINT16_MAX : docs[i]->word_count);
-	if (!count_terms(p, stop) || !fill_terms(p, stop))
+	if (!count_terms(p, stop) || !fill_terms(p, stop, dir))
 		goto fail;
+	region_settle(&p->all);
 	/* Every word set was just read, most of them from the metadata
 	 * cache's mapped file; searches read the postings now, so those
 	 * pages need not stay counted in this process. */
@@ -314,8 +414,7 @@ postings_unref(struct postings *p)
 		article_unref(p->docs[i]);
 	free(p->docs);
 	free(p->all.terms);
-	free(p->all.data);
-	free(p->all.bits);
+	region_free(&p->all);
 	free(p->body_words);
 	free(p->by_ptr);
 	positions_free(atomic_load(&p->positions));
@@ -358,21 +457,28 @@ compare_df(const void *x, const void *y)
 static size_t
 term_decode(const struct field *f, const struct term *t, uint32_t *out)
 {
-	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	uint8_t *owned;
+	const uint8_t *at = region_bytes(f, t->off, t->len, &owned), *end;
 	size_t n = 0;
 	uint32_t doc = 0;
 
+	if (at == NULL)
+		return 0;
+	end = at + t->len;
 	if (t->bitmap) {
 		for (size_t byte = 0; byte < t->len; byte++)
-			for (uint8_t bits = at[byte]; bits != 0; bits &= bits - 1)
+			for (uint8_t bits = at[byte]; bits != 0 && n < t->df;
+			    bits &= bits - 1)
 				out[n++] = (uint32_t)(byte * 8) +
 				    (uint32_t)__builtin_ctz(bits);
+		free(owned);
 		return n;
 	}
-	while (at < end) {
+	while (at < end && n < t->df) {
 		doc = n == 0 ? varint_get(&at, end) : doc + varint_get(&at, end);
 		out[n++] = doc;
 	}
+	free(owned);
 	return n;
 }
 
@@ -382,11 +488,15 @@ static size_t
 term_filter(const struct field *f, const struct term *t, uint32_t *docs,
     size_t n)
 {
-	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	uint8_t *owned;
+	const uint8_t *at = region_bytes(f, t->off, t->len, &owned), *end;
 	size_t kept = 0;
 	uint32_t doc = 0;
 	bool started = false;
 
+	if (at == NULL)
+		return 0;
+	end = at + t->len;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t want = docs[i];
 
@@ -405,6 +515,7 @@ term_filter(const struct field *f, const struct term *t, uint32_t *docs,
 		else if (doc < want)
 			break;           /* the list ran out */
 	}
+	free(owned);
 	return kept;
 }
 
@@ -424,8 +535,22 @@ postings_term(const struct postings *p, uint32_t hash, uint32_t **docs,
 		*docs = NULL;
 		return -1;
 	}
-	term_decode(&p->all, t, *docs);
-	memcpy(*bits, p->all.bits + t->bits_off, t->df);
+	{
+		uint8_t *owned;
+		const uint8_t *b = region_bytes(&p->all, p->all.data_len +
+		    t->bits_off, t->df, &owned);
+
+		if (term_decode(&p->all, t, *docs) != t->df || b == NULL) {
+			free(owned);
+			free(*docs);
+			free(*bits);
+			*docs = NULL;
+			*bits = NULL;
+			return -1;
+		}
+		memcpy(*bits, b, t->df);
+		free(owned);
+	}
 	return t->df;
 }
 
@@ -508,6 +633,12 @@ postings_set_positions(struct postings *p, struct positions *pos)
 }
 
 size_t
+postings_file_bytes(const struct postings *p)
+{
+	return p->all.fd >= 0 ? p->all.data_len + p->all.bits_len : 0;
+}
+
+size_t
 postings_terms(const struct postings *p)
 {
 	return p->all.nterms;
@@ -519,7 +650,9 @@ postings_bytes(const struct postings *p)
 	size_t n = sizeof(*p) + p->ndocs * sizeof(*p->docs) +
 	    p->by_ptr_cap * sizeof(*p->by_ptr);
 
-	n += p->all.terms_cap * sizeof(struct term) + p->all.data_len +
-	    p->all.bits_len + p->ndocs * sizeof(*p->body_words);
+	n += p->all.terms_cap * sizeof(struct term) +
+	    p->ndocs * sizeof(*p->body_words);
+	if (p->all.fd < 0)
+		n += p->all.data_len + p->all.bits_len;
 	return n;
 }

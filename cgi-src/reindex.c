@@ -75,7 +75,8 @@ rebuild(struct reindexer *r)
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	p = postings_build(idx->articles, idx->count, &r->stop);
+	p = postings_build_in(idx->articles, idx->count, &r->stop,
+	    site->cfg->cache_dir);
 	if (p == NULL) {
 		site_unref(site);
 		index_unref(idx);
@@ -89,9 +90,11 @@ rebuild(struct reindexer *r)
 		    " search scans the articles instead");
 	else
 		log_msg(LOG_INFO, "search index: %zu articles, %zu words,"
-		    " %.1f MiB, built in %.2f s", postings_count(p),
-		    postings_terms(p), (double)postings_bytes(p) / 1048576.0,
-		    seconds_since(&start));
+		    " %.1f MiB, built in %.2f s (%.1f MiB of lists in a file)",
+		    postings_count(p), postings_terms(p),
+		    (double)postings_bytes(p) / 1048576.0,
+		    seconds_since(&start),
+		    (double)postings_file_bytes(p) / 1048576.0);
 	refresh_positions(r, site->cfg, idx, p);
 	postings_unref(p);
 	site_unref(site);

@@ -666,7 +666,7 @@ bool
 search_word_matches(struct search_words *w, const struct query *q,
     const char *folded)
 {
-	char stem[SEARCH_WORD_MAX + 1];
+	uint32_t hash = 0;
 	bool stemmed = false;
 
 	for (size_t i = 0; i < q->nterms; i++) {
@@ -679,11 +679,19 @@ search_word_matches(struct search_words *w, const struct query *q,
 				return true;
 			continue;
 		}
+		/* A stem keeps its word's first letters: most words of a
+		 * text are told apart without stemming them. */
+		if (folded[0] != t->word[0] ||
+		    (t->word[0] != '\0' && folded[1] != t->word[1]))
+			continue;
+		/* By the stem's hash, as the index finds words; the stems of
+		 * a text's words are remembered, so an excerpt of 2,000
+		 * words stems each distinct one once. */
 		if (!stemmed) {
-			search_stem(w, folded, stem);
+			hash = search_stem_hash(w, folded);
 			stemmed = true;
 		}
-		if (strcmp(stem, t->word) == 0)
+		if (hash == t->hash)
 			return true;
 	}
 	return false;

@@ -412,6 +412,38 @@ test_match_random_vs_scan(void **state)
 		free(out);
 	}
 
+	/* The same lists kept in a file of their own read back alike. */
+	{
+		char *dir = unit_tempdir();
+		struct postings *inf = postings_build_in(docs, N2, NULL, dir);
+
+		assert_non_null(inf);
+		CHECK(postings_file_bytes(inf) > 0, "no file in %s", dir);
+		CHECK(postings_file_bytes(p) == 0, "the plain build has a file");
+		for (unsigned k = 0; k < VOCAB2 + 2; k++) {
+			struct query q;
+			uint32_t *d1, *d2;
+			uint8_t *b1, *b2;
+			int64_t n1, n2;
+
+			snprintf(raw, sizeof(raw), k < VOCAB2 ? "v%02u" : "doc", k);
+			query(&q, raw);
+			n1 = postings_term(p, q.terms[0].hash, &d1, &b1);
+			n2 = postings_term(inf, q.terms[0].hash, &d2, &b2);
+			CHECK(n1 == n2 && (n1 <= 0 || (memcmp(d1, d2, (size_t)n1 * 4)
+			    == 0 && memcmp(b1, b2, (size_t)n1) == 0)),
+			    "%s: the file's list differs (%lld, %lld)", raw,
+			    (long long)n1, (long long)n2);
+			free(d1);
+			free(d2);
+			free(b1);
+			free(b2);
+		}
+		postings_unref(inf);
+		unit_rmtree(dir);
+		free(dir);
+	}
+
 	/* The segment holds its own references: it outlives the articles'. */
 	assert_ptr_equal(postings_ref(p), p);
 	postings_unref(p);
