@@ -532,6 +532,7 @@ search_parse_query(struct search_words *w, const char *raw, size_t len,
 	size_t n = len < REQUEST_QUERY_MAX ? len : REQUEST_QUERY_MAX;
 	size_t quotes = 0, tlen, pos = 0, start, end, seen = 0, odd = 0;
 	unsigned phrase = 0, nphrases = 0;
+	bool in_phrase = false;
 
 	memset(q, 0, sizeof(*q));
 	for (size_t j = 0; j < n; j++)
@@ -553,19 +554,21 @@ search_parse_query(struct search_words *w, const char *raw, size_t len,
 	    search_next_word(q->text, tlen, &pos, &start, &end, folded)) {
 		bool prefix = false, exclude = false;
 
-		/* The quotes passed on the way to this word open or close. */
+		/* The quotes passed on the way to this word open or close;
+		 * a phrase is numbered by its first word, so empty ones
+		 * ("""") use no number. */
 		for (; seen < start; seen++) {
 			if (q->text[seen] != '"' || seen == odd)
 				continue;
-			if (phrase != 0) {
+			if (in_phrase && phrase != 0)
 				close_phrase(q, phrase);
-				phrase = 0;
-			} else {
-				phrase = ++nphrases;
-			}
+			in_phrase = !in_phrase;
+			phrase = 0;
 		}
 		seen = end;
-		if (phrase == 0) {
+		if (in_phrase && phrase == 0)
+			phrase = ++nphrases;
+		if (!in_phrase) {
 			prefix = end < tlen && q->text[end] == '*';
 			exclude = start > 0 && q->text[start - 1] == '-' &&
 			    (start == 1 || q->text[start - 2] == ' ');

@@ -144,6 +144,9 @@ test_parse_query(void **state)
 		{ "two phrases and a word", "%22a+b%22+c+%22d+e%22",
 		    "1:a 1:b c 2:d 2:e ?" },
 		{ "a one-word phrase is a word", "%22raft%22", "raft" },
+		{ "empty phrases use no number",
+		    "%22%22%22%22%22%22%22%22%22%22%22%22%22%22%22%22%22%22"
+		    "%22%22+%22a+b%22", "1:a 1:b ?" },
 		{ "an unbalanced quote is text", "%22leader+election",
 		    "leader elect" },
 		{ "three quotes: the last is text", "%22a+b%22+%22c",
