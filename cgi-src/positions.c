@@ -45,6 +45,7 @@ struct positions {
 	size_t ndocs;
 };
 
+/* The 16-bit code of a word's 24-bit hash; never the field gap. */
 static uint16_t
 code_of(uint32_t hash)
 {
@@ -101,6 +102,7 @@ positions_free(struct positions *p)
 	free(p);
 }
 
+/* LANG as the header's fixed, zero-padded field. */
 static void
 lang_field(char *out, const char *lang)
 {
@@ -108,6 +110,7 @@ lang_field(char *out, const char *lang)
 	snprintf(out, POS_LANG, "%s", lang ? lang : "");
 }
 
+/* Orders the table by slug hash, for doc_of's binary search. */
 static int
 compare_docs(const void *x, const void *y)
 {
@@ -201,6 +204,7 @@ positions_count(const struct positions *p)
 	return p ? p->ndocs : 0;
 }
 
+/* P's entry for this very version of A (borrowed), or NULL. */
 static const struct pos_doc *
 doc_of(const struct positions *p, const struct article *a)
 {

@@ -96,6 +96,7 @@ utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
+/* Writes CP as UTF-8 into OUT (room for 4); returns its length. */
 static size_t
 utf8_encode(unsigned cp, char *out)
 {
@@ -191,6 +192,7 @@ fold_append(unsigned cp, char *out, size_t *n)
 	out[*n] = '\0';
 }
 
+/* Letters and digits of any script make words; the rest separates. */
 static bool
 is_word_char(unsigned cp)
 {
