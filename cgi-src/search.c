@@ -17,8 +17,9 @@
 #include "search.h"
 
 /* Stems already computed, by folded word: a text repeats its words, and
- * stemming costs more than the rest of a word's handling. */
-#define STEM_CACHE 4096
+ * stemming costs more than the rest of a word's handling.  Allocated on
+ * first use (28 KB): a query that stems a handful of words needs none. */
+#define STEM_CACHE 1024
 #define STEM_CACHE_WORD 24
 
 struct stem_memo {
@@ -28,7 +29,7 @@ struct stem_memo {
 
 struct search_words {
 	struct sb_stemmer *stemmer;   /* NULL: no stemming */
-	struct stem_memo memo[STEM_CACHE];
+	struct stem_memo *memo;       /* STEM_CACHE of them, or NULL */
 };
 
 struct search_words *
@@ -60,6 +61,7 @@ search_words_free(struct search_words *w)
 		return;
 	if (w->stemmer != NULL)
 		sb_stemmer_delete(w->stemmer);
+	free(w->memo);
 	free(w);
 }
 
@@ -298,7 +300,9 @@ search_stem_hash(struct search_words *w, const char *folded)
 	size_t n = strlen(folded);
 	struct stem_memo *m = NULL;
 
-	if (n < STEM_CACHE_WORD) {
+	if (w->memo == NULL)
+		w->memo = calloc(STEM_CACHE, sizeof(*w->memo));
+	if (n < STEM_CACHE_WORD && w->memo != NULL) {
 		uint32_t h = 2166136261u;
 
 		for (size_t i = 0; i < n; i++)
