@@ -21,6 +21,9 @@ is_inline(xmlNodePtr n)
 	return false;
 }
 
+/* The text of NODE as a reader sees it, into OUT: what the body
+ * allowlist (allowlist.xsl) drops with its content, script and style in
+ * any namespace, is left out, so no excerpt shows what the page does not. */
 static void
 gather_text(xmlNodePtr node, struct buf *out)
 {
@@ -28,6 +31,10 @@ gather_text(xmlNodePtr node, struct buf *out)
 		if ((c->type == XML_TEXT_NODE ||
 		    c->type == XML_CDATA_SECTION_NODE) && c->content != NULL) {
 			buf_puts(out, (const char *)c->content);
+		} else if (c->type == XML_ELEMENT_NODE &&
+		    (xmlStrcasecmp(c->name, BAD_CAST "script") == 0 ||
+		    xmlStrcasecmp(c->name, BAD_CAST "style") == 0)) {
+			continue;
 		} else if (c->type == XML_ELEMENT_NODE) {
 			bool block = !is_inline(c);
 

@@ -569,7 +569,9 @@ scan(struct search_run *r, struct article *const *list, size_t n, bool count)
 
 		if (a->published.instant > r->now || !article_bits(a, r->q, bits))
 			continue;
-		run_add(r, a, bits, a->word_count);
+		/* saturated as the postings keep it: both rank alike */
+		run_add(r, a, bits, a->word_count > UINT16_MAX ? UINT16_MAX :
+		    a->word_count);
 	}
 }
 
