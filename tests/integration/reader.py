@@ -76,8 +76,13 @@ def load_stemmer():
     try:
         import snowballstemmer
     except ImportError:
+        # only for this import: other modules found there (feedparser)
+        # must still be looked for as feedparser_python() does
         sys.path.append("/usr/lib/python3/dist-packages")
-        import snowballstemmer
+        try:
+            import snowballstemmer
+        finally:
+            sys.path.remove("/usr/lib/python3/dist-packages")
     return snowballstemmer.stemmer("english")
 
 
