@@ -19,7 +19,9 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lexslt -
 
 XP_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DXP_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 XP_CFLAGS   = -std=c11 -Wall -Wextra -Werror -pthread
-XP_LIBS     = $(PKG_LIBS) -lm -pthread
+# libstemmer: Snowball stemmers for search words (libstemmer-dev)
+STEM_LIBS   = -lstemmer -lm
+XP_LIBS     = $(PKG_LIBS) $(STEM_LIBS) -pthread
 
 BUILD     ?= build
 SRCS       = $(wildcard cgi-src/*.c)

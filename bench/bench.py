@@ -696,7 +696,7 @@ def bench_size(n, out):
         # The postings are built in the background after start; until then
         # search scans.  Measure the index, not the scan.
         built = None
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
         while built is None and time.monotonic() < deadline:
             lg = open(os.path.join(b["dir"], "xsltpress.log"), errors="replace").read()
             built = re.findall(r"search index: (\d+) articles, (\d+) words, ([\d.]+) MiB,"
@@ -705,15 +705,15 @@ def bench_size(n, out):
             if built is None:
                 time.sleep(0.2)
         if built is None:
-            problem("%d articles: no search index built within 120 s" % n)
+            problem("%d articles: no search index built within 600 s" % n)
         else:
             result["search_index"] = {"articles": int(built[0]), "words": int(built[1]),
                                       "mib": float(built[2]), "seconds": float(built[3])}
             log("%d search index: %s articles, %s words, %s MiB, built in %s s" % ((n,) + built))
         topic = article_slug(articles, 0).split("-")[0]
-        # a word in nearly every article, a topic (a few %), a rare word
-        for q in ("latency", topic, "zyzzyva"):
-            path = "/search/?q=" + q.replace(" ", "+")
+
+        def measure_search(q):
+            path = "/search/?q=" + q.replace(" ", "+").replace('"', "%22")
             first = get(b["url"], path)
             count = None
             if first is not None:
@@ -726,6 +726,50 @@ def bench_size(n, out):
                 problem("%d articles: search %s answered %s" % (n, q, first and first.status))
             result["search"][q] = r
             log("%d search %-20s %s results: p50 %s p99 %s" % (n, q, count, fmt_ms(r["p50"]), fmt_ms(r["p99"])))
+
+        # a word in nearly every article, a topic (a few %), a rare word
+        for q in ("latency", topic, "zyzzyva"):
+            measure_search(q)
+        # the phrases' word order (cache_dir/search): written after the
+        # postings from the articles' text the first time (long: every
+        # article is parsed again), read after
+        pos = None
+        deadline = time.monotonic() + 1800
+        while pos is None and time.monotonic() < deadline:
+            lg = open(os.path.join(b["dir"], "xsltpress.log"), errors="replace").read()
+            pos = re.findall(r"search positions: ready, (\d+) articles", lg)
+            if not pos:
+                pos = None
+                time.sleep(0.5)
+        written = re.findall(r"search positions: (\d+) articles, written in ([\d.]+) s",
+                             open(os.path.join(b["dir"], "xsltpress.log"), errors="replace").read())
+        sfile = os.path.join(engine_env(articles)["XSLTPRESS_CACHE_DIR"], "search")
+        result["search_positions"] = {
+            "ready": pos is not None,
+            "written_s": float(written[-1][1]) if written else None,
+            "mib": os.path.getsize(sfile) / 1048576 if os.path.exists(sfile) else None}
+        log("%d search positions: %s" % (n, result["search_positions"]))
+        # a two-word phrase of the titles ("A Field Guide to ...": one title
+        # in twelve, and "field" in most bodies)
+        measure_search('"field guide"')
+
+        # -- CGI: a search against a listing, same warm metadata cache -----------
+        # (every CGI request loads the whole site: left out above 5,000)
+        if n <= 5000:
+            cgi = {}
+            for label, path in (("listing", "/"), ("search latency", "/search/?q=latency"),
+                                ("search phrase", "/search/?q=%22field+guide%22")):
+                env = cgi_env("GET", path, engine_env(articles))
+                times = []
+                for _ in range(6):
+                    t0 = time.monotonic()
+                    subprocess.run([BIN, "-c", CONF], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    times.append(time.monotonic() - t0)
+                cgi[label] = sorted(times[1:])[len(times[1:]) // 2]
+            result["cgi_search"] = cgi
+            log("%d CGI median: %s" % (n, ", ".join("%s %.1f ms" % (k, v * 1000)
+                                                    for k, v in cgi.items())))
 
         # -- a file change through nginx ---------------------------------------
         slug1 = article_slug(articles, 1)
@@ -827,6 +871,19 @@ def report_size(res, out):
     if si:
         w("search index: %d articles, %d words, %.1f MiB, built in %.2f s (in the background"
           " after start)\n" % (si["articles"], si["words"], si["mib"], si["seconds"]))
+    sp = res.get("search_positions")
+    if sp:
+        w("search positions (cache_dir/search, for phrases): %s MiB, %s\n"
+          % ("%.1f" % sp["mib"] if sp["mib"] is not None else "-",
+             "written in %.1f s (in the background, from the articles' text)" % sp["written_s"]
+             if sp["written_s"] is not None else "read from the previous run"
+             if sp["ready"] else "NOT READY"))
+    cgi = res.get("cgi_search")
+    if cgi:
+        w("CGI (warm metadata cache), median of 5: %s; search/listing %s\n"
+          % (", ".join("%s %.1f ms" % (k, v * 1000) for k, v in cgi.items()),
+             ", ".join("%s %.2f" % (k, v / cgi["listing"]) for k, v in cgi.items()
+                       if k != "listing")))
     for q, r in res["search"].items():
         w("search %-22s %6s results  p50 %-9s p99 %-9s %s req/s (1 connection, uncached)\n"
           % ('"%s"' % q, r.get("results"), fmt_ms(r["p50"]), fmt_ms(r["p99"]),

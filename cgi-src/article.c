@@ -238,12 +238,13 @@ plain_text(xmlNodePtr node)
  * with element boundaries not splitting a word (as XPath string() reads). */
 static void
 count_words(xmlNodePtr node, bool *in_word, unsigned *words,
-    struct buf *terms)
+    struct search_words *sw, struct buf *terms)
 {
 	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
 			if (c->content != NULL)
-				search_collect(terms, (const char *)c->content,
+				search_collect(sw, terms, FIELD_BODY,
+				    (const char *)c->content,
 				    strlen((const char *)c->content));
 			for (const xmlChar *p = c->content; p && *p; p++) {
 				if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
@@ -254,7 +255,7 @@ count_words(xmlNodePtr node, bool *in_word, unsigned *words,
 				}
 			}
 		} else if (c->type == XML_ELEMENT_NODE) {
-			count_words(c, in_word, words, terms);
+			count_words(c, in_word, words, sw, terms);
 		}
 	}
 }
@@ -348,8 +349,9 @@ take_minutes(const char *path, xmlNodePtr node, unsigned *out,
  * for the stylesheets, as the format promises. */
 static enum xp_status
 extract(struct article *a, const char *path, xmlNodePtr root,
-    struct xp_error *err)
+    const char *lang, struct xp_error *err)
 {
+	struct search_words *sw;
 	xmlNodePtr body = NULL, published = NULL;
 	struct buf terms = BUF_INIT;
 	enum xp_status st = XP_OK;
@@ -411,15 +413,18 @@ extract(struct article *a, const char *path, xmlNodePtr root,
 	if (body == NULL)
 		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(root),
 		    "<body> is required and missing");
-	search_collect(&terms, a->title, strlen(a->title));
-	if (!search_finish(&terms, &a->title_terms))
+	/* Search words are stemmed in the site's language; the title's
+	 * are marked in the same set (title_terms stays empty). */
+	if ((sw = search_words_new(lang)) == NULL)
 		goto nomem;
-	buf_release(&terms);
-	search_collect(&terms, a->title, strlen(a->title));
-	search_collect(&terms, a->summary, strlen(a->summary));
+	search_collect(sw, &terms, FIELD_TITLE, a->title, strlen(a->title));
+	search_collect(sw, &terms, FIELD_SUMMARY, a->summary,
+	    strlen(a->summary));
 	for (size_t i = 0; i < a->ntags; i++)
-		search_collect(&terms, a->tags[i], strlen(a->tags[i]));
-	count_words(body, &in_word, &a->word_count, &terms);
+		search_collect(sw, &terms, FIELD_TAGS, a->tags[i],
+		    strlen(a->tags[i]));
+	count_words(body, &in_word, &a->word_count, sw, &terms);
+	search_words_free(sw);
 	if (!search_finish(&terms, &a->terms))
 		goto nomem;
 	buf_release(&terms);
@@ -435,6 +440,14 @@ nomem:
 enum xp_status
 article_parse(const char *path, const char *slug, const char *bytes,
     size_t len, struct article **out, struct xp_error *err)
+{
+	return article_parse_lang(path, slug, bytes, len, NULL, out, err);
+}
+
+enum xp_status
+article_parse_lang(const char *path, const char *slug, const char *bytes,
+    size_t len, const char *lang, struct article **out,
+    struct xp_error *err)
 {
 	struct article *a;
 	enum xp_status st;
@@ -466,7 +479,7 @@ article_parse(const char *path, const char *slug, const char *bytes,
 	a->source_len = len;
 	a->content_hash = hash_bytes(hash_str(HASH_INIT, slug), bytes, len);
 	a->loaded_at = time(NULL);
-	st = extract(a, path, root, err);
+	st = extract(a, path, root, lang ? lang : "en", err);
 	xmlFreeDoc(doc);
 	if (st != XP_OK) {
 		article_unref(a);
@@ -507,6 +520,15 @@ open_inside(const char *dir, const char *path, struct xp_error *err)
 enum xp_status
 article_load(const char *dir, const char *name, size_t max_bytes,
     struct article **out, struct file_stamp *stamp_out, struct xp_error *err)
+{
+	return article_load_lang(dir, name, max_bytes, NULL, out, stamp_out,
+	    err);
+}
+
+enum xp_status
+article_load_lang(const char *dir, const char *name, size_t max_bytes,
+    const char *lang, struct article **out, struct file_stamp *stamp_out,
+    struct xp_error *err)
 {
 	char path[PATH_MAX], slug[SLUG_MAX + 1];
 	enum xp_status status;
@@ -559,7 +581,7 @@ article_load(const char *dir, const char *name, size_t max_bytes,
 		free(bytes);
 		return xp_error_set(err, XP_ERR_PARSE, path, 0, "empty file");
 	}
-	status = article_parse(path, slug, bytes, got, out, err);
+	status = article_parse_lang(path, slug, bytes, got, lang, out, err);
 	if (status == XP_OK)
 		file_stamp_from_stat(&(*out)->stamp, &st);
 	free(bytes);

@@ -74,6 +74,12 @@ folder_free(struct folder *f)
 }
 
 void
+folder_set_lang(struct folder *f, const char *lang)
+{
+	snprintf(f->lang, sizeof(f->lang), "%s", lang ? lang : "");
+}
+
+void
 folder_use_metacache(struct folder *f, struct metacache *mc)
 {
 	folder_drop_metacache(f);
@@ -204,7 +210,8 @@ folder_update(struct folder *f, const char *name)
 	}
 	if (f->mc != NULL && (a = metacache_lookup(f->mc, name, &stamp)) != NULL)
 		goto take;
-	if (article_load(f->dir, name, f->max_bytes, &a, &stamp, &err) != XP_OK) {
+	if (article_load_lang(f->dir, name, f->max_bytes,
+	    f->lang[0] ? f->lang : NULL, &a, &stamp, &err) != XP_OK) {
 		bool recovered = false;
 
 		/* A fresh process has no good version in memory, but the

@@ -2,8 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "excerpt.h"
 #include "hash.h"
 #include "index.h"
+#include "positions.h"
 
 int
 index_compare(const struct article *a, const struct article *b)
@@ -102,9 +104,12 @@ static void
 fold_fingerprint(struct index *idx)
 {
 	idx->fingerprint = HASH_INIT;
-	for (size_t i = 0; i < idx->count; i++)
+	idx->body_words = 0;
+	for (size_t i = 0; i < idx->count; i++) {
 		idx->fingerprint = hash_u64(idx->fingerprint,
 		    idx->articles[i]->content_hash);
+		idx->body_words += idx->articles[i]->word_count;
+	}
 }
 
 struct index *
@@ -465,137 +470,273 @@ fail:
 	return NULL;
 }
 
-/* A search's matches in two runs, each in listing order: the articles
- * whose title holds every term, and the rest. */
-struct hits {
-	struct article **title, **rest;
-	size_t ntitle, nrest;
+/* One match of a search, and what ranks it. */
+struct hit {
+	double score;
+	struct article *a;
 };
 
+/* True when X ranks before Y: the higher score, then listing order. */
 static bool
-hits_alloc(struct hits *h, size_t n)
+hit_before(const struct hit *x, const struct hit *y)
 {
-	h->ntitle = h->nrest = 0;
-	h->title = calloc(n + 1, sizeof(*h->title));
-	h->rest = calloc(n + 1, sizeof(*h->rest));
-	return h->title != NULL && h->rest != NULL;
+	if (x->score != y->score)
+		return x->score > y->score;
+	return index_compare(x->a, y->a) < 0;
 }
+
+static int
+compare_hits(const void *x, const void *y)
+{
+	return hit_before(x, y) ? -1 : hit_before(y, x) ? 1 : 0;
+}
+
+/* What a search gathers: every match, scored. */
+struct search_run {
+	const struct query *q;
+	struct search_words *w;
+	const struct positions *pos;
+	time_t now;
+	bool future;                /* some articles are not yet due */
+	struct search_stats stats;
+	uint32_t df[SEARCH_TERMS_MAX];
+	struct hit *hits;
+	size_t nhits, cap;
+	bool failed;
+};
 
 static void
-hits_release(struct hits *h)
+run_add(struct search_run *r, struct article *a, const uint8_t *bits,
+    unsigned body_words)
 {
-	free(h->title);
-	free(h->rest);
-	memset(h, 0, sizeof(*h));
-}
+	struct hit *grown;
 
-/* Adds the articles among the N of LIST listed at NOW that Q matches. */
-static void
-scan(struct article *const *list, size_t n, const struct query *q,
-    time_t now, struct hits *h)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct article *a = list[i];
+	if (r->q->verify) {
+		/* The search file knows the word order of most articles;
+		 * the others are read again. */
+		int in = r->pos ? positions_check(r->pos, a, r->q) : -1;
 
-		if (a->published.instant > now || !search_matches(&a->terms, q))
-			continue;
-		if (search_matches(&a->title_terms, q))
-			h->title[h->ntitle++] = a;
-		else
-			h->rest[h->nrest++] = a;
+		if (in < 0)
+			in = excerpt_verify(r->w, r->q, a);
+		if (!in)
+			return;
 	}
+	if (r->nhits == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		if ((grown = realloc(r->hits, r->cap * sizeof(*grown))) == NULL) {
+			r->failed = true;
+			return;
+		}
+		r->hits = grown;
+	}
+	r->hits[r->nhits].score = search_score(r->q, bits, r->df, body_words,
+	    &r->stats);
+	r->hits[r->nhits++].a = a;
 }
 
-/* The matches of Q among the postings' live documents.  Only when
- * FUTURE (some articles are not yet due) is any article itself read. */
+/* The bits A holds for each term of Q in BITS; true when A holds every
+ * required term and no excluded one. */
 static bool
-from_postings(const struct index *idx, const struct query *q, time_t now,
-    bool future, struct hits *h)
+article_bits(const struct article *a, const struct query *q, uint8_t *bits)
 {
-	uint32_t *docs = NULL, *titled = NULL;
-	int64_t ndocs, ntitled = 0, t = 0;
-	bool ok = false;
+	bool ok = true;
 
-	if ((ndocs = postings_match(idx->postings, q, &docs)) < 0 ||
-	    (ndocs > 0 &&
-	    (ntitled = postings_match_title(idx->postings, q, &titled)) < 0) ||
-	    !hits_alloc(h, (size_t)ndocs))
-		goto done;
-	for (int64_t k = 0; k < ndocs; k++) {
-		struct article *a = postings_doc(idx->postings, docs[k]);
-		bool in_title;
+	for (size_t i = 0; i < q->nterms; i++) {
+		int b = search_bits(&a->terms, q->terms[i].hash);
 
-		/* Title words are among all words: a sub-list, same order. */
-		while (t < ntitled && titled[t] < docs[k])
-			t++;
-		in_title = t < ntitled && titled[t] == docs[k];
-		if (is_dead(idx, docs[k]) ||
-		    (future && a->published.instant > now))
-			continue;
-		if (in_title)
-			h->title[h->ntitle++] = a;
-		else
-			h->rest[h->nrest++] = a;
+		bits[i] = b < 0 ? 0 : (uint8_t)b;
+		if ((b >= 0) == q->terms[i].exclude)
+			ok = false;
 	}
-	ok = true;
-done:
-	free(docs);
-	free(titled);
 	return ok;
 }
 
-/* Merges the sorted runs A (NA) and B (NB) into OUT; returns NA + NB. */
-static size_t
-merge(struct article *const *a, size_t na, struct article *const *b,
-    size_t nb, struct article **out)
+/* Scans the N articles of LIST; with COUNT, first adds to the document
+ * frequencies the articles holding each term. */
+static void
+scan(struct search_run *r, struct article *const *list, size_t n, bool count)
 {
-	size_t i = 0, j = 0, n = 0;
+	uint8_t bits[SEARCH_TERMS_MAX];
 
-	while (i < na || j < nb)
-		out[n++] = j >= nb || (i < na && index_compare(a[i], b[j]) < 0) ?
-		    a[i++] : b[j++];
-	return n;
+	for (size_t i = 0; count && i < n; i++) {
+		article_bits(list[i], r->q, bits);
+		for (size_t t = 0; t < r->q->nterms; t++)
+			r->df[t] += search_has(&list[i]->terms,
+			    r->q->terms[t].hash);
+	}
+	for (size_t i = 0; i < n && !r->failed; i++) {
+		struct article *a = list[i];
+
+		if (a->published.instant > r->now || !article_bits(a, r->q, bits))
+			continue;
+		/* saturated as the postings keep it: both rank alike */
+		run_add(r, a, bits, a->word_count > UINT16_MAX ? UINT16_MAX :
+		    a->word_count);
+	}
+}
+
+/* A term's documents in the postings, their bits, and where a walk in
+ * ascending order has got to. */
+struct term_list {
+	uint32_t *docs;
+	uint8_t *bits;
+	int64_t n, at;
+};
+
+/* Advances L to DOC; returns its bits there, or -1 when L lacks DOC. */
+static int
+list_seek(struct term_list *l, uint32_t doc)
+{
+	while (l->at < l->n && l->docs[l->at] < doc)
+		l->at++;
+	return l->at < l->n && l->docs[l->at] == doc ? l->bits[l->at] : -1;
+}
+
+static bool
+from_postings(struct search_run *r, const struct index *idx)
+{
+	const struct query *q = r->q;
+	struct term_list lists[SEARCH_TERMS_MAX];
+	size_t rarest = SIZE_MAX;
+	bool ok = false;
+
+	memset(lists, 0, sizeof(lists));
+	for (size_t t = 0; t < q->nterms; t++) {
+		struct term_list *l = &lists[t];
+
+		if ((l->n = postings_term(idx->postings, q->terms[t].hash,
+		    &l->docs, &l->bits)) < 0)
+			goto done;
+		for (int64_t k = 0; k < l->n; k++)
+			r->df[t] += !is_dead(idx, l->docs[k]);
+		if (!q->terms[t].exclude &&
+		    (rarest == SIZE_MAX || l->n < lists[rarest].n))
+			rarest = t;
+	}
+	/* The fresh articles count in the frequencies before any score. */
+	for (size_t i = 0; i < idx->nfresh; i++)
+		for (size_t t = 0; t < q->nterms; t++)
+			r->df[t] += search_has(&idx->fresh[i]->terms,
+			    q->terms[t].hash);
+	for (int64_t k = 0; rarest != SIZE_MAX && k < lists[rarest].n; k++) {
+		uint32_t doc = lists[rarest].docs[k];
+		uint8_t bits[SEARCH_TERMS_MAX];
+		struct article *a;
+		bool keep = !is_dead(idx, doc);
+
+		for (size_t t = 0; t < q->nterms && keep; t++) {
+			int b = list_seek(&lists[t], doc);
+
+			bits[t] = b < 0 ? 0 : (uint8_t)b;
+			keep = (b >= 0) != q->terms[t].exclude;
+		}
+		if (!keep)
+			continue;
+		a = postings_doc(idx->postings, doc);
+		if (r->future && a->published.instant > r->now)
+			continue;
+		run_add(r, a, bits, postings_body_words(idx->postings, doc));
+		if (r->failed)
+			goto done;
+	}
+	scan(r, idx->fresh, idx->nfresh, false);
+	ok = !r->failed;
+done:
+	for (size_t t = 0; t < q->nterms; t++) {
+		free(lists[t].docs);
+		free(lists[t].bits);
+	}
+	return ok;
+}
+
+/* Puts the WANT best of the N hits first, in rank order; the rest follow
+ * in no order.  A heap of WANT: no full sort of a common word's matches. */
+static void
+rank(struct hit *hits, size_t n, size_t want)
+{
+	size_t k = 0;
+
+	if (want >= n / 4) {
+		qsort(hits, n, sizeof(*hits), compare_hits);
+		return;
+	}
+	/* hits[0..k) is a heap whose root ranks last. */
+	for (size_t i = 0; i < n; i++) {
+		struct hit h = hits[i];
+		size_t at;
+
+		if (k == want) {
+			if (!hit_before(&h, &hits[0]))
+				continue;
+			hits[i] = hits[0];
+			at = 0;
+			for (;;) {
+				size_t c = 2 * at + 1;
+
+				if (c >= k)
+					break;
+				if (c + 1 < k && hit_before(&hits[c], &hits[c + 1]))
+					c++;
+				if (!hit_before(&h, &hits[c]))
+					break;
+				hits[at] = hits[c];
+				at = c;
+			}
+			hits[at] = h;
+			continue;
+		}
+		hits[i] = hits[k];
+		at = k++;
+		while (at > 0 && hit_before(&hits[(at - 1) / 2], &h)) {
+			hits[at] = hits[(at - 1) / 2];
+			at = (at - 1) / 2;
+		}
+		hits[at] = h;
+	}
+	qsort(hits, k, sizeof(*hits), compare_hits);
 }
 
 int64_t
-index_search(const struct index *idx, const struct query *q, time_t now,
-    struct article ***out)
+index_search(const struct index *idx, const struct query *q,
+    struct search_words *w, const struct positions *pos, time_t now,
+    size_t want, struct article ***out)
 {
-	struct hits base = { 0 }, fresh = { 0 };
+	struct search_run r;
 	struct article **ranked = NULL;
-	size_t first, n = 0;
+	size_t first;
 	bool ok;
 
 	*out = NULL;
-	if (q->nterms == 0)
+	if (q->nrequired == 0)
 		return 0;
+	memset(&r, 0, sizeof(r));
+	r.q = q;
+	r.w = w;
+	r.pos = pos;
+	r.now = now;
 	index_listed(idx, now, &first);
+	r.future = first > 0;
+	/* Statistics over the snapshot's articles, whichever way they are
+	 * searched: the index and a scan rank alike. */
+	r.stats.ndocs = (double)idx->count;
+	r.stats.avg_body = idx->count ? (double)idx->body_words /
+	    (double)idx->count : 1.0;
 	if (idx->postings == NULL) {
-		ok = hits_alloc(&base, idx->count);
-		if (ok)
-			scan(idx->articles, idx->count, q, now, &base);
+		scan(&r, idx->articles, idx->count, true);
+		ok = !r.failed;
 	} else {
-		ok = from_postings(idx, q, now, first > 0, &base) &&
-		    hits_alloc(&fresh, idx->nfresh);
-		if (ok)
-			scan(idx->fresh, idx->nfresh, q, now, &fresh);
+		ok = from_postings(&r, idx);
 	}
-	/* Documents are numbered in the listing order they were built in,
-	 * which an article keeps: each run of base and fresh is sorted. */
-	if (ok && base.ntitle + base.nrest + fresh.ntitle + fresh.nrest > 0) {
-		ranked = calloc(base.ntitle + base.nrest + fresh.ntitle +
-		    fresh.nrest, sizeof(*ranked));
-		if ((ok = ranked != NULL)) {
-			n = merge(base.title, base.ntitle, fresh.title,
-			    fresh.ntitle, ranked);
-			n += merge(base.rest, base.nrest, fresh.rest,
-			    fresh.nrest, ranked + n);
-		}
+	if (ok && r.nhits > 0) {
+		rank(r.hits, r.nhits, want);
+		if ((ranked = calloc(r.nhits, sizeof(*ranked))) == NULL)
+			ok = false;
+		for (size_t i = 0; ok && i < r.nhits; i++)
+			ranked[i] = r.hits[i].a;
 	}
-	hits_release(&base);
-	hits_release(&fresh);
+	free(r.hits);
 	if (!ok)
 		return -1;
 	*out = ranked;
-	return (int64_t)n;
+	return (int64_t)r.nhits;
 }

@@ -23,7 +23,7 @@
  * word array, which records name by position and count.  Loading reads
  * only the records: the words' pages are read by the search postings
  * build, then given back. */
-#define META_VERSION 3
+#define META_VERSION 4
 #define META_MAX_FILE (1u << 30)
 
 struct meta_record {

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "excerpt.h"
 #include "hash.h"
+#include "log.h"
 #include "page.h"
+#include "positions.h"
 #include "search.h"
 
 /* How many '*' segments of each kind's routes are filter arguments; a
@@ -23,6 +26,7 @@ struct listing_plan {
 	size_t from, to;       /* positions in the selection, to exclusive */
 	struct selection sel;
 	struct query query;    /* LIST_SEARCH only */
+	struct search_words *words;  /* LIST_SEARCH: its stemmer, owned */
 	int year, month;       /* LIST_YEAR, LIST_MONTH */
 };
 
@@ -93,6 +97,32 @@ keep(const struct article *a, const struct filter *f)
 	return true;
 }
 
+/* The search file for a query with phrases (caller frees; NULL: none, so
+ * the text is read).  Where no background thread keeps it (CGI, which has
+ * no postings) and it lacks many articles, it is written first: one
+ * request pays, the next ones read it. */
+static struct positions *
+search_positions(struct page_ctx *pc, const struct index *idx)
+{
+	const struct config *cfg = pc->site->cfg;
+	struct positions *pos;
+	struct xp_error err;
+
+	if (cfg->cache_dir[0] == '\0')
+		return NULL;
+	pos = positions_open(cfg->cache_dir, cfg->lang);
+	if (idx->postings == NULL && idx->count <= 20000 &&
+	    (pos == NULL || positions_missing(pos, idx->articles, idx->count) >
+	    64 + idx->count / 16)) {
+		if (positions_write(cfg->cache_dir, cfg->lang, idx->articles,
+		    idx->count, pos, NULL, &err) != XP_OK)
+			log_error(LOG_WARN, &err);
+		positions_free(pos);
+		pos = positions_open(cfg->cache_dir, cfg->lang);
+	}
+	return pos;
+}
+
 int
 page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 {
@@ -131,13 +161,36 @@ page_select(struct page_ctx *pc, enum listing_kind kind, struct selection *sel)
 			return 404;
 		break;
 	case LIST_SEARCH: {
-		size_t len = 0;
+		size_t len = 0, plen = 0, want;
 		const char *raw = search_query_param(pc->req->query, "q", &len);
+		const char *page = search_query_param(pc->req->query, "page",
+		    &plen);
+		struct search_words *w = search_words_new(pc->site->cfg->lang);
+		struct positions *pos;
+		const struct positions *shared;
 
-		if (!search_parse_query(raw ? raw : "", raw ? len : 0, &query))
+		if (w == NULL)
+			return 503;
+		if (!search_parse_query(w, raw ? raw : "", raw ? len : 0,
+		    &query)) {
+			search_words_free(w);
 			return 400;
-		/* Title matches first, then the rest, each in listing order. */
-		if ((found = index_search(idx, &query, pc->now, &sel->owned)) < 0)
+		}
+		/* Ranked by score; only as many put in order as the pages up
+		 * to the one asked for show. */
+		want = page ? parse_page_number(page, plen) : 1;
+		want = (want == 0 || want > 1000000 ? 1 : want) *
+		    pc->site->cfg->per_page;
+		/* The server's postings hold the search file open; a CGI
+		 * process opens it for itself. */
+		shared = idx->postings ? postings_positions(idx->postings) : NULL;
+		pos = query.verify && shared == NULL ? search_positions(pc, idx) :
+		    NULL;
+		found = index_search(idx, &query, w, shared ? shared : pos,
+		    pc->now, want, &sel->owned);
+		positions_free(pos);
+		search_words_free(w);
+		if (found < 0)
 			return 503;
 		sel->items = sel->owned;
 		sel->count = (size_t)found;
@@ -169,8 +222,14 @@ plan_listing(struct page_ctx *pc, struct listing_plan *p)
 	if (kind == LIST_SEARCH) {
 		const char *raw = search_query_param(pc->req->query, "q", &number_len);
 
-		if (!search_parse_query(raw ? raw : "", raw ? number_len : 0,
-		    &p->query)) {
+		if ((p->words = search_words_new(pc->site->cfg->lang)) == NULL) {
+			p->status = 503;
+			return;
+		}
+		if (!search_parse_query(p->words, raw ? raw : "",
+		    raw ? number_len : 0, &p->query)) {
+			search_words_free(p->words);
+			p->words = NULL;
 			p->status = 400;
 			return;
 		}
@@ -206,6 +265,15 @@ plan_listing(struct page_ctx *pc, struct listing_plan *p)
 	    : p->sel.count;
 }
 
+/* Releases what PLAN holds. */
+static void
+plan_release(struct listing_plan *p)
+{
+	selection_release(&p->sel);
+	search_words_free(p->words);
+	p->words = NULL;
+}
+
 /* How long a page may be cached: the configured max_age, but never past
  * the moment the next scheduled article is due. */
 static long
@@ -227,7 +295,7 @@ page_listing_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 
 	plan_listing(pc, &p);
 	if (p.status != 200) {
-		selection_release(&p.sel);
+		plan_release(&p);
 		return false;
 	}
 	for (size_t i = 0; i < pc->nargs; i++)
@@ -236,7 +304,7 @@ page_listing_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	h = hash_u64(hash_u64(hash_u64(h, p.number), p.pages), p.sel.count);
 	for (size_t i = p.from; i < p.to; i++)
 		h = hash_u64(h, p.sel.items[i]->content_hash);
-	selection_release(&p.sel);
+	plan_release(&p);
 	*fp = h;
 	resp->content_type = CT_HTML;
 	resp->max_age = cache_lifetime(pc);
@@ -399,7 +467,7 @@ page_listing(struct page_ctx *pc, struct response *resp)
 	case 301:
 		listing_href(pc, &p, 1, href, sizeof(href));
 		page_redirect(pc, resp, href + strlen(pc->site->cfg->base_path));
-		selection_release(&p.sel);
+		plan_release(&p);
 		return;
 	case 400:
 		page_error(pc, resp, 400, "Page numbers are whole numbers from 1"
@@ -408,15 +476,15 @@ page_listing(struct page_ctx *pc, struct response *resp)
 	case 404:
 		page_error(pc, resp, 404, p.pages > 0 ? "There is no such page:"
 		    " the listing is shorter." : "Nothing is listed here.");
-		selection_release(&p.sel);
+		plan_release(&p);
 		return;
 	default:
 		page_render(pc, PAGE_LISTING, NULL, resp);
-		selection_release(&p.sel);
+		plan_release(&p);
 		return;
 	}
 	if ((doc = page_doc_new(pc, "listing", &root)) == NULL) {
-		selection_release(&p.sel);
+		plan_release(&p);
 		page_render(pc, PAGE_LISTING, NULL, resp);
 		return;
 	}
@@ -444,11 +512,16 @@ page_listing(struct page_ctx *pc, struct response *resp)
 		listing_href(pc, &p, p.number + 1, href, sizeof(href));
 		add_link(listing, "next", href);
 	}
-	for (size_t i = p.from; i < p.to; i++)
-		page_add_entry(pc, listing, p.sel.items[i]);
+	for (size_t i = p.from; i < p.to; i++) {
+		xmlNodePtr entry = page_add_entry(pc, listing, p.sel.items[i]);
+
+		/* Only the results shown are read again for their excerpt. */
+		if (pc->variant == LIST_SEARCH && entry != NULL)
+			excerpt_add(entry, p.words, &p.query, p.sel.items[i]);
+	}
 	listing_description(pc, &p, description, sizeof(description));
 	page_add_meta(root, description, "website", NULL);
-	selection_release(&p.sel);
+	plan_release(&p);
 	resp->max_age = cache_lifetime(pc);
 	page_render(pc, PAGE_LISTING, doc, resp);
 }

@@ -1,48 +1,64 @@
-/* postings.c - the inverted index: for each word, its documents.
+/* postings.c - the inverted index: for each word, its documents, and for
+ * each of them the word's 8 bits (where it occurs, how often): what the
+ * score reads, so ranking never goes back to the articles.
  *
  * Two passes over the articles' word sets: the first counts each word's
  * documents and the bytes its list will take, the second writes every list
- * into one block.  No allocation per word or per document. */
+ * into one block and the bits into another.  No allocation per word or per
+ * document. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "positions.h"
 #include "postings.h"
 
 /* How many documents go by between two looks at the stop flag. */
 #define STOP_EVERY 512
 
 struct term {
-	uint32_t hash;
+	uint32_t hash;      /* 24 bits */
 	uint32_t df;        /* documents holding the word; 0: empty slot */
 	uint32_t last;      /* while building: the last document added */
+	uint32_t last_bits; /* while building: bits written */
 	uint32_t len;       /* bytes of its list */
 	uint64_t off;       /* where the list starts in data */
+	uint64_t bits_off;  /* where its documents' bits start in bits */
 	bool bitmap;        /* a bit per document rather than varints */
 };
 
-/* The lists of one field: every word of an article, or its title's. */
+/* The lists of every word: in memory, or in a file of our own (see
+ * postings_build_in), data then bits. */
 struct field {
 	struct term *terms;     /* open addressing, a power of two */
 	size_t terms_cap, nterms;
-	uint8_t *data;
+	uint8_t *region;        /* data and bits, while in memory */
+	size_t mapped_len;      /* > 0 while region maps the file */
+	int fd;                 /* the file, or -1: in memory */
+	uint8_t *data;          /* the lists (NULL once in the file) */
 	size_t data_len;
+	uint8_t *bits;          /* a byte per (word, document), in list order */
+	size_t bits_len;
 };
-
-enum { FIELD_ALL, FIELD_TITLE, NFIELDS };
 
 struct postings {
 	atomic_int refs;
 	struct article **docs;
 	size_t ndocs;
-	struct field fields[NFIELDS];
+	struct field all;
+	uint16_t *body_words;   /* by document, saturating: for the score */
 	uint32_t *by_ptr;       /* article pointer -> document + 1; 0: empty */
 	size_t by_ptr_cap;
+	_Atomic(struct positions *) positions;   /* owned, set once */
 };
 
 static const struct term_set *
-words_of(const struct article *a, int field)
+words_of(const struct article *a)
 {
-	return field == FIELD_TITLE ? &a->title_terms : &a->terms;
+	return &a->terms;
 }
 
 static size_t
@@ -151,12 +167,12 @@ terms_grow(struct field *f)
 
 /* Pass one: each word's document count and list length in varints. */
 static bool
-count_terms(struct postings *p, int field, const atomic_bool *stop)
+count_terms(struct postings *p, const atomic_bool *stop)
 {
-	struct field *f = &p->fields[field];
+	struct field *f = &p->all;
 
 	for (uint32_t d = 0; d < p->ndocs; d++) {
-		const struct term_set *set = words_of(p->docs[d], field);
+		const struct term_set *set = words_of(p->docs[d]);
 
 		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
 			return false;
@@ -165,9 +181,9 @@ count_terms(struct postings *p, int field, const atomic_bool *stop)
 
 			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f))
 				return false;
-			t = term_slot(f->terms, f->terms_cap, set->hashes[k]);
+			t = term_slot(f->terms, f->terms_cap, set->hashes[k] >> 8);
 			if (t->df == 0) {
-				t->hash = set->hashes[k];
+				t->hash = set->hashes[k] >> 8;
 				f->nterms++;
 				t->len += (uint32_t)varint_len(d);
 			} else {
@@ -180,12 +196,94 @@ count_terms(struct postings *p, int field, const atomic_bool *stop)
 	return true;
 }
 
+/* LEN zeroed bytes for F's lists: in a file of our own in DIR, mapped
+ * while it is filled, when DIR is given and lets us; else in memory. */
+static uint8_t *
+region_alloc(struct field *f, size_t len, const char *dir)
+{
+	int fd = -1;
+	void *m;
+
+	f->fd = -1;
+	/* O_TMPFILE: a file with no name, which no other process can open,
+	 * let alone change, and which goes with the last descriptor. */
+	if (dir != NULL && dir[0] != '\0' &&
+	    (fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0 &&
+	    ftruncate(fd, (off_t)len + 1) == 0 &&
+	    (m = mmap(NULL, len + 1, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0)) != MAP_FAILED) {
+		f->fd = fd;
+		f->mapped_len = len + 1;
+		return m;
+	}
+	if (fd >= 0)
+		close(fd);
+	return calloc(len + 1, 1);
+}
+
+/* Lets go of the mapping once the lists are written: the page cache
+ * keeps what searches read, and this process's memory none of it. */
+static void
+region_settle(struct field *f)
+{
+	if (f->mapped_len == 0)
+		return;
+	munmap(f->region, f->mapped_len);
+	f->mapped_len = 0;
+	f->region = f->data = f->bits = NULL;
+}
+
+static void
+region_free(struct field *f)
+{
+	if (f->mapped_len > 0)
+		munmap(f->region, f->mapped_len);
+	else
+		free(f->region);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
+static bool
+read_all(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* LEN bytes at OFF of F's region: borrowed from memory, or read from the
+ * file into *OWNED (caller frees).  NULL when they cannot be read. */
+static const uint8_t *
+region_bytes(const struct field *f, uint64_t off, size_t len, uint8_t **owned)
+{
+	*owned = NULL;
+	if (f->fd < 0)
+		return f->region + off;
+	if ((*owned = malloc(len + 1)) == NULL ||
+	    !read_all(f->fd, *owned, len, off)) {
+		free(*owned);
+		*owned = NULL;
+		return NULL;
+	}
+	return *owned;
+}
+
 /* Pass two: lay the lists out, each in its smaller form, and fill them. */
 static bool
-fill_terms(struct postings *p, int field, const atomic_bool *stop)
+fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 {
-	struct field *f = &p->fields[field];
-	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0;
+	struct field *f = &p->all;
+	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0, bits_off = 0;
 
 	for (size_t i = 0; i < f->terms_cap; i++) {
 		struct term *t = &f->terms[i];
@@ -195,22 +293,30 @@ fill_terms(struct postings *p, int field, const atomic_bool *stop)
 		t->bitmap = t->len >= bitmap_len;
 		t->off = off;
 		off += t->bitmap ? bitmap_len : t->len;
+		t->bits_off = bits_off;
+		bits_off += t->df;
 		t->len = 0;          /* bytes written so far, from here on */
 		t->last = 0;
 	}
 	f->data_len = off;
-	if ((f->data = calloc(off + 1, 1)) == NULL)
+	f->bits_len = bits_off;
+	if ((f->region = region_alloc(f, off + bits_off, dir)) == NULL)
 		return false;
+	f->data = f->region;
+	f->bits = f->region + off;
 	for (uint32_t d = 0; d < p->ndocs; d++) {
-		const struct term_set *set = words_of(p->docs[d], field);
+		const struct term_set *set = words_of(p->docs[d]);
 
 		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
 			return false;
 		for (size_t k = 0; k < set->count; k++) {
 			struct term *t = term_slot(f->terms, f->terms_cap,
-			    set->hashes[k]);
+			    set->hashes[k] >> 8);
 			uint8_t *list = f->data + t->off;
 
+			/* Documents come in order: the bits are in list order. */
+			f->bits[t->bits_off + t->last_bits++] =
+			    (uint8_t)(set->hashes[k] & 0xFFu);
 			if (t->bitmap) {
 				list[d / 8] |= (uint8_t)(1u << (d % 8));
 			} else {
@@ -249,10 +355,18 @@ index_pointers(struct postings *p)
 struct postings *
 postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 {
+	return postings_build_in(docs, n, stop, NULL);
+}
+
+struct postings *
+postings_build_in(struct article *const *docs, size_t n,
+    const atomic_bool *stop, const char *dir)
+{
 	struct postings *p;
 
 	if (n >= UINT32_MAX || (p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
+	p->all.fd = -1;
 	atomic_init(&p->refs, 1);
 	if ((p->docs = calloc(n + 1, sizeof(*p->docs))) == NULL) {
 		free(p);
@@ -260,11 +374,15 @@ postings_build(struct article *const *docs, size_t n, const atomic_bool *stop)
 	}
 	for (size_t i = 0; i < n; i++)
 		p->docs[p->ndocs++] = article_ref(docs[i]);
-	if (!index_pointers(p))
+	if (!index_pointers(p) ||
+	    (p->body_words = calloc(n + 1, sizeof(*p->body_words))) == NULL)
 		goto fail;
-	for (int field = 0; field < NFIELDS; field++)
-		if (!count_terms(p, field, stop) || !fill_terms(p, field, stop))
-			goto fail;
+	for (size_t i = 0; i < n; i++)
+		p->body_words[i] = (uint16_t)(docs[i]->word_count > UINT16_MAX ?
+		    UINT16_MAX : docs[i]->word_count);
+	if (!count_terms(p, stop) || !fill_terms(p, stop, dir))
+		goto fail;
+	region_settle(&p->all);
 	/* Every word set was just read, most of them from the metadata
 	 * cache's mapped file; searches read the postings now, so those
 	 * pages need not stay counted in this process. */
@@ -295,11 +413,11 @@ postings_unref(struct postings *p)
 	for (size_t i = 0; i < p->ndocs; i++)
 		article_unref(p->docs[i]);
 	free(p->docs);
-	for (int field = 0; field < NFIELDS; field++) {
-		free(p->fields[field].terms);
-		free(p->fields[field].data);
-	}
+	free(p->all.terms);
+	region_free(&p->all);
+	free(p->body_words);
 	free(p->by_ptr);
+	positions_free(atomic_load(&p->positions));
 	free(p);
 }
 
@@ -339,21 +457,28 @@ compare_df(const void *x, const void *y)
 static size_t
 term_decode(const struct field *f, const struct term *t, uint32_t *out)
 {
-	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	uint8_t *owned;
+	const uint8_t *at = region_bytes(f, t->off, t->len, &owned), *end;
 	size_t n = 0;
 	uint32_t doc = 0;
 
+	if (at == NULL)
+		return 0;
+	end = at + t->len;
 	if (t->bitmap) {
 		for (size_t byte = 0; byte < t->len; byte++)
-			for (uint8_t bits = at[byte]; bits != 0; bits &= bits - 1)
+			for (uint8_t bits = at[byte]; bits != 0 && n < t->df;
+			    bits &= bits - 1)
 				out[n++] = (uint32_t)(byte * 8) +
 				    (uint32_t)__builtin_ctz(bits);
+		free(owned);
 		return n;
 	}
-	while (at < end) {
+	while (at < end && n < t->df) {
 		doc = n == 0 ? varint_get(&at, end) : doc + varint_get(&at, end);
 		out[n++] = doc;
 	}
+	free(owned);
 	return n;
 }
 
@@ -363,11 +488,15 @@ static size_t
 term_filter(const struct field *f, const struct term *t, uint32_t *docs,
     size_t n)
 {
-	const uint8_t *at = f->data + t->off, *end = at + t->len;
+	uint8_t *owned;
+	const uint8_t *at = region_bytes(f, t->off, t->len, &owned), *end;
 	size_t kept = 0;
 	uint32_t doc = 0;
 	bool started = false;
 
+	if (at == NULL)
+		return 0;
+	end = at + t->len;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t want = docs[i];
 
@@ -386,29 +515,99 @@ term_filter(const struct field *f, const struct term *t, uint32_t *docs,
 		else if (doc < want)
 			break;           /* the list ran out */
 	}
+	free(owned);
 	return kept;
 }
 
-static int64_t
-match_field(const struct field *f, const struct query *q, uint32_t **out)
+int64_t
+postings_term(const struct postings *p, uint32_t hash, uint32_t **docs,
+    uint8_t **bits)
+{
+	const struct term *t = term_find(&p->all, hash);
+
+	*docs = NULL;
+	*bits = NULL;
+	if (t == NULL)
+		return 0;
+	if ((*docs = malloc(t->df * sizeof(**docs))) == NULL ||
+	    (*bits = malloc(t->df)) == NULL) {
+		free(*docs);
+		*docs = NULL;
+		return -1;
+	}
+	{
+		uint8_t *owned;
+		const uint8_t *b = region_bytes(&p->all, p->all.data_len +
+		    t->bits_off, t->df, &owned);
+
+		if (term_decode(&p->all, t, *docs) != t->df || b == NULL) {
+			free(owned);
+			free(*docs);
+			free(*bits);
+			*docs = NULL;
+			*bits = NULL;
+			return -1;
+		}
+		memcpy(*bits, b, t->df);
+		free(owned);
+	}
+	return t->df;
+}
+
+unsigned
+postings_body_words(const struct postings *p, uint32_t doc)
+{
+	return doc < p->ndocs ? p->body_words[doc] : 0;
+}
+
+int64_t
+postings_match(const struct postings *p, const struct query *q,
+    uint32_t **out)
 {
 	const struct term *terms[SEARCH_TERMS_MAX];
+	size_t nreq = 0;
 	uint32_t *docs;
 	size_t n;
 
 	*out = NULL;
-	if (q->nterms == 0)
+	if (q->nrequired == 0)
 		return 0;
-	for (size_t i = 0; i < q->nterms; i++)
-		if ((terms[i] = term_find(f, q->terms[i])) == NULL)
+	for (size_t i = 0; i < q->nterms; i++) {
+		if (q->terms[i].exclude)
+			continue;
+		if ((terms[nreq++] = term_find(&p->all, q->terms[i].hash)) == NULL)
 			return 0;
+	}
 	/* The rarest word first: every later one only narrows its list. */
-	qsort(terms, q->nterms, sizeof(terms[0]), compare_df);
+	qsort(terms, nreq, sizeof(terms[0]), compare_df);
 	if ((docs = malloc(terms[0]->df * sizeof(*docs))) == NULL)
 		return -1;
-	n = term_decode(f, terms[0], docs);
-	for (size_t i = 1; i < q->nterms && n > 0; i++)
-		n = term_filter(f, terms[i], docs, n);
+	n = term_decode(&p->all, terms[0], docs);
+	for (size_t i = 1; i < nreq && n > 0; i++)
+		n = term_filter(&p->all, terms[i], docs, n);
+	for (size_t i = 0; i < q->nterms && n > 0; i++) {
+		const struct term *t;
+		uint32_t *gone;
+		size_t kept = 0, j = 0, ngone;
+
+		if (!q->terms[i].exclude ||
+		    (t = term_find(&p->all, q->terms[i].hash)) == NULL)
+			continue;
+		if ((gone = malloc(t->df * sizeof(*gone))) == NULL) {
+			free(docs);
+			return -1;
+		}
+		/* Keep those the excluded word's list lacks: both ascend. */
+		ngone = term_decode(&p->all, t, gone);
+		for (size_t k = 0; k < n; k++) {
+			while (j < ngone && gone[j] < docs[k])
+				j++;
+			if (j >= ngone || gone[j] != docs[k])
+				docs[kept++] = docs[k];
+		}
+		free(gone);
+		n = kept;
+	}
 	if (n == 0) {
 		free(docs);
 		return 0;
@@ -417,24 +616,32 @@ match_field(const struct field *f, const struct query *q, uint32_t **out)
 	return (int64_t)n;
 }
 
-int64_t
-postings_match(const struct postings *p, const struct query *q,
-    uint32_t **out)
+const struct positions *
+postings_positions(const struct postings *p)
 {
-	return match_field(&p->fields[FIELD_ALL], q, out);
+	return atomic_load(&((struct postings *)p)->positions);
 }
 
-int64_t
-postings_match_title(const struct postings *p, const struct query *q,
-    uint32_t **out)
+void
+postings_set_positions(struct postings *p, struct positions *pos)
 {
-	return match_field(&p->fields[FIELD_TITLE], q, out);
+	struct positions *none = NULL;
+
+	if (pos != NULL &&
+	    !atomic_compare_exchange_strong(&p->positions, &none, pos))
+		positions_free(pos);
+}
+
+size_t
+postings_file_bytes(const struct postings *p)
+{
+	return p->all.fd >= 0 ? p->all.data_len + p->all.bits_len : 0;
 }
 
 size_t
 postings_terms(const struct postings *p)
 {
-	return p->fields[FIELD_ALL].nterms;
+	return p->all.nterms;
 }
 
 size_t
@@ -443,8 +650,9 @@ postings_bytes(const struct postings *p)
 	size_t n = sizeof(*p) + p->ndocs * sizeof(*p->docs) +
 	    p->by_ptr_cap * sizeof(*p->by_ptr);
 
-	for (int field = 0; field < NFIELDS; field++)
-		n += p->fields[field].terms_cap * sizeof(struct term) +
-		    p->fields[field].data_len;
+	n += p->all.terms_cap * sizeof(struct term) +
+	    p->ndocs * sizeof(*p->body_words);
+	if (p->all.fd < 0)
+		n += p->all.data_len + p->all.bits_len;
 	return n;
 }

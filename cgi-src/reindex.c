@@ -6,6 +6,7 @@
 #endif
 
 #include "log.h"
+#include "positions.h"
 #include "postings.h"
 #include "reindex.h"
 #include "server.h"
@@ -20,6 +21,42 @@ seconds_since(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* Brings the search file (word order, for phrases) up to date with IDX
+ * when it lacks many of its articles: after the postings, as it reads
+ * the text of the articles it lacks, which takes longer.  Hands it, open,
+ * to the postings P. */
+static void
+refresh_positions(struct reindexer *r, const struct config *cfg,
+    const struct index *idx, struct postings *p)
+{
+	struct positions *old;
+	struct timespec start;
+	struct xp_error err;
+
+	if (cfg->cache_dir[0] == '\0')
+		return;
+	old = positions_open(cfg->cache_dir, cfg->lang);
+	if (old == NULL || positions_missing(old, idx->articles, idx->count) >
+	    64 + idx->count / 16) {
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		if (positions_write(cfg->cache_dir, cfg->lang, idx->articles,
+		    idx->count, old, &r->stop, &err) == XP_OK)
+			log_msg(LOG_INFO, "search positions: %zu articles, written"
+			    " in %.2f s", idx->count, seconds_since(&start));
+		else if (!atomic_load(&r->stop))
+			log_error(LOG_WARN, &err);
+		positions_free(old);
+		old = positions_open(cfg->cache_dir, cfg->lang);
+	}
+	if (old != NULL && p != NULL && postings_positions(p) == NULL)
+		log_msg(LOG_INFO, "search positions: ready, %zu articles",
+		    positions_count(old));
+	if (p != NULL)
+		postings_set_positions(p, old);
+	else
+		positions_free(old);
+}
+
 /* Builds postings from the current site's articles and attaches them to
  * whatever site is current by then (changes made meanwhile are scanned
  * until the next build). */
@@ -31,15 +68,18 @@ rebuild(struct reindexer *r)
 	struct postings *p;
 	struct timespec start;
 
-	site_unref(site);
 	if (!index_postings_stale(idx)) {
+		refresh_positions(r, site->cfg, idx, idx->postings);
+		site_unref(site);
 		index_unref(idx);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	p = postings_build(idx->articles, idx->count, &r->stop);
-	index_unref(idx);
+	p = postings_build_in(idx->articles, idx->count, &r->stop,
+	    site->cfg->cache_dir);
 	if (p == NULL) {
+		site_unref(site);
+		index_unref(idx);
 		if (!atomic_load(&r->stop))
 			log_msg(LOG_ERROR, "out of memory building the search"
 			    " index; search scans the articles instead");
@@ -50,10 +90,15 @@ rebuild(struct reindexer *r)
 		    " search scans the articles instead");
 	else
 		log_msg(LOG_INFO, "search index: %zu articles, %zu words,"
-		    " %.1f MiB, built in %.2f s", postings_count(p),
-		    postings_terms(p), (double)postings_bytes(p) / 1048576.0,
-		    seconds_since(&start));
+		    " %.1f MiB, built in %.2f s (%.1f MiB of lists in a file)",
+		    postings_count(p), postings_terms(p),
+		    (double)postings_bytes(p) / 1048576.0,
+		    seconds_since(&start),
+		    (double)postings_file_bytes(p) / 1048576.0);
+	refresh_positions(r, site->cfg, idx, p);
 	postings_unref(p);
+	site_unref(site);
+	index_unref(idx);
 #ifdef __GLIBC__
 	/* The first build follows the load, whose temporary buffers and the
 	 * build's own are free now; glibc keeps such pages unless asked. */

@@ -47,6 +47,7 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 	if (s->folder == NULL)
 		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
 		    "out of memory");
+	folder_set_lang(s->folder, cfg->lang);
 	if (cfg->cache_dir[0] != '\0') {
 		struct xp_error cache_err;
 		struct metacache *mc = metacache_open(cfg->cache_dir,

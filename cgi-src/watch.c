@@ -115,6 +115,8 @@ reload_config(struct watcher *w)
 	    cfg->max_article_bytes != old->max_article_bytes) {
 		folder = folder_new(cfg->articles_dir, cfg->max_article_bytes,
 		    server_log_problem, NULL);
+		if (folder != NULL)
+			folder_set_lang(folder, cfg->lang);
 		if (folder != NULL && folder_scan(folder, &err) == XP_OK) {
 			folder_free(s->folder);
 			s->folder = folder;

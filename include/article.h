@@ -57,8 +57,10 @@ struct article {
 	unsigned reading_minutes;
 	unsigned word_count;
 	uint64_t content_hash;  /* of slug and bytes: what pages fingerprint */
-	struct term_set terms;        /* words of title, summary, tags, body */
-	struct term_set title_terms;  /* words of the title: ranked first */
+	struct term_set terms;        /* words of title, summary, tags, body,
+	                                 each marked with where it occurs */
+	struct term_set title_terms;  /* unused (empty): kept for the cache
+	                                 layout; terms marks title words */
 	struct filemap *words_map;    /* holds mapped term sets, or NULL */
 	char *source;          /* the file's bytes, to render the page from, */
 	size_t source_len;
@@ -89,12 +91,23 @@ enum xp_status article_parse(const char *path, const char *slug,
     const char *bytes, size_t len, struct article **out,
     struct xp_error *err);
 
+/* The same, with the search words stemmed in language LANG (the config's
+ * lang; NULL is English, as article_parse). */
+enum xp_status article_parse_lang(const char *path, const char *slug,
+    const char *bytes, size_t len, const char *lang, struct article **out,
+    struct xp_error *err);
+
 /* Reads DIR/NAME (at most MAX_BYTES, following a symbolic link only when
  * its target lies inside DIR) and parses it as above.  STAMP_OUT, when not
  * NULL, receives the stamp of what was read even when parsing fails. */
 enum xp_status article_load(const char *dir, const char *name,
     size_t max_bytes, struct article **out, struct file_stamp *stamp_out,
     struct xp_error *err);
+
+/* The same, stemming the search words in LANG (NULL: English). */
+enum xp_status article_load_lang(const char *dir, const char *name,
+    size_t max_bytes, const char *lang, struct article **out,
+    struct file_stamp *stamp_out, struct xp_error *err);
 
 /* Returns a home for ARTICLES_DIR and CACHE_DIR with one reference, or
  * NULL when out of memory. */

@@ -35,6 +35,7 @@ struct folder {
 	struct article **gone, **added;
 	size_t ngone, nadded;
 	bool rebuild;               /* too much changed, or no snapshot yet */
+	char lang[32];              /* search words' language (config lang) */
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
@@ -65,6 +66,10 @@ void folder_use_metacache(struct folder *f, struct metacache *mc);
 /* Saves and drops the metadata cache: a long-running server keeps its
  * good versions in memory and needs the cache only to start fast. */
 void folder_drop_metacache(struct folder *f);
+
+/* Sets the language the search words of articles read from now on are
+ * stemmed in (the config's lang); English until set. */
+void folder_set_lang(struct folder *f, const char *lang);
 
 /* Counts the files whose last read failed (the problems `check` reports). */
 size_t folder_problems(const struct folder *f);

@@ -26,6 +26,7 @@ struct index {
 	struct strmap by_slug;      /* slug -> article, drafts left out */
 	struct strmap by_tag;       /* tag -> struct tag_list */
 	uint64_t fingerprint;       /* of every article's content, in order */
+	uint64_t body_words;        /* of every article: search's mean length */
 	unsigned long generation;   /* grows with every snapshot */
 	/* Search: the postings built from this or an earlier snapshot (NULL
 	 * until the first is built: search then scans every article), which
@@ -98,12 +99,19 @@ bool index_postings_stale(const struct index *idx);
  * when out of memory. */
 struct index *index_with_postings(const struct index *idx, struct postings *p);
 
-/* The articles listed at NOW that hold every term of Q: those whose title
- * holds them first, then the rest, each in listing order.  Fills *OUT with
- * a new array the caller frees (borrowed articles; NULL when none) and
- * returns how many, or -1 when out of memory. */
+struct positions;
+
+/* The articles listed at NOW that match Q (every required word, no
+ * excluded one, phrases checked in POS, the search file, when it has the
+ * article, else, like long prefixes, in the text with W),
+ * ranked by BM25F score, then in listing order.  Only the WANT best are
+ * put in order, first; the others follow unordered (a page of results
+ * needs its own and the count).  Fills *OUT with a new array the caller
+ * frees (borrowed articles; NULL when none) and returns how many, or -1
+ * when out of memory. */
 int64_t index_search(const struct index *idx, const struct query *q,
-    time_t now, struct article ***out);
+    struct search_words *w, const struct positions *pos, time_t now,
+    size_t want, struct article ***out);
 
 /* The listing order: published newest first, then slug A to Z. */
 int index_compare(const struct article *a, const struct article *b);

@@ -20,10 +20,10 @@ build|run|test) ;;
 *) echo "usage: $0 build|run|test" >&2; exit 2 ;;
 esac
 
-build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev libstb-dev libwebp-dev zlib1g-dev"
+build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev libstb-dev libwebp-dev zlib1g-dev libstemmer-dev"
 # any one of these nginx flavours will do; nginx-light is installed if none is
 nginx_any="nginx-light nginx nginx-core nginx-full nginx-extras"
-test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser apache2 libapache2-mod-fcgid mandoc systemd"
+test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser python3-snowballstemmer apache2 libapache2-mod-fcgid mandoc systemd"
 
 installed() {
     # true when package $1 is installed (status "install ok installed")

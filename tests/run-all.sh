@@ -6,6 +6,8 @@
 #   +  tests/integration/reader.py: feeds, sitemap, tags, archives, search,
 #      head metadata, article navigation, accessibility basics
 #   +  tests/integration/media.py: articles' own files (images, diagrams)
+#   +  tests/integration/search.py: search on a judged corpus, through nginx
+#      and CGI alike
 #   3. tests/integration/live.py: the live folder (edits while serving)
 #      tests/integration/hostile.py: hostile articles, stylesheets and
 #      requests, a soak of SOAK_SECONDS (default 60), least privilege, faults
@@ -26,7 +28,7 @@ if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${
 # the hostile suite's soak; `SOAK_SECONDS=600 SUITES=hostile tests/run-all.sh`
 # (or python3 tests/integration/hostile.py --soak-seconds 600) is the long run
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-SUITES=${SUITES:-unit integration reader media live hostile deploy browser fuzz asan tsan valgrind}
+SUITES=${SUITES:-unit integration reader media search live hostile deploy browser fuzz asan tsan valgrind}
 
 total_pass=0
 total_fail=0
@@ -113,6 +115,10 @@ for suite in $SUITES; do
     media)
         echo "== articles' own files (images: engine, nginx-site.conf, CGI, check, export)"
         plain_suite media python3 tests/integration/media.py
+        ;;
+    search)
+        echo "== search on a judged corpus (nginx, CGI, CGI with cache)"
+        plain_suite search python3 tests/integration/search.py
         ;;
     live)
         echo "== live-folder tests (nginx + FastCGI, files changed while serving)"

@@ -316,6 +316,8 @@
         <xsl:if test="string(summary)">
           <p class="card-summary"><xsl:value-of select="summary"/></p>
         </xsl:if>
+        <!-- search results: where the words matched (listing.xsl) -->
+        <xsl:apply-templates select="excerpt"/>
         <xsl:if test="$with-tags">
           <xsl:apply-templates select="." mode="tags">
             <xsl:with-param name="class" select="'tags tags-sm'"/>

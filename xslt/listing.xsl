@@ -96,6 +96,7 @@
             </xsl:call-template>
           </xsl:if>
           <p class="lead search-status"><xsl:call-template name="search-status"/></p>
+          <p class="search-help">Words are all required; <kbd>"two words"</kbd> finds the phrase, <kbd>kube*</kbd> words that start so, <kbd>-word</kbd> leaves it out.</p>
         </xsl:when>
         <xsl:when test="string(listing/intro)">
           <p class="lead"><xsl:value-of select="listing/intro"/></p>
@@ -137,6 +138,15 @@
         <xsl:text>”</xsl:text>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- A search result's excerpt: the engine marks the matched words. -->
+  <xsl:template match="excerpt">
+    <p class="card-excerpt"><xsl:apply-templates/></p>
+  </xsl:template>
+
+  <xsl:template match="excerpt/mark">
+    <mark><xsl:value-of select="."/></mark>
   </xsl:template>
 
   <xsl:template match="listing">

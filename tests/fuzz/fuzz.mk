@@ -23,7 +23,7 @@ FUZZ_ARGS    ?=
 FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SRC      = tests/fuzz
 
-FUZZ_NAMES    = article request config render imgprobe
+FUZZ_NAMES    = article request config render imgprobe query
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_ENGINE_SRCS = $(filter-out cgi-src/main.c,$(wildcard cgi-src/*.c))
 FUZZ_OBJS     = $(FUZZ_ENGINE_SRCS:cgi-src/%.c=$(FUZZ_BUILD)/obj/%.o)
@@ -70,7 +70,7 @@ $(FUZZ_LIB): $(FUZZ_OBJS)
 
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_SRC)/fuzz-%.c $(FUZZ_SRC)/fuzz.h $(FUZZ_LIB) $(wildcard include/*.h) | fuzz-toolchain
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_XFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
-		$(FUZZ_PKG_CFLAGS) -o $@ $< $(FUZZ_LIB) $(FUZZ_PKG_LIBS) -pthread
+		$(FUZZ_PKG_CFLAGS) -o $@ $< $(FUZZ_LIB) $(FUZZ_PKG_LIBS) -lstemmer -lm -pthread
 
 # Objects are intermediate files of the pattern chain: keep them.
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_LIB)

@@ -951,6 +951,65 @@ def c_search_live(ctx):
                timeout=10)
 
 
+def art_tagged(title, published, body, summary, tags):
+    """An article with TAGS (a list) besides title, summary and body."""
+    return art(title, published, body=body, summary=summary).replace(
+        "  <body>", "  <tags>%s</tags>\n  <body>" % "".join("<tag>%s</tag>" % t for t in tags), 1)
+
+
+def excerpt_marks(site, query):
+    """The words in <mark> in the first result's excerpt for QUERY."""
+    r = site.get("/search/?q=" + query)
+    ensure(r.status == 200, "search %r answered %s" % (query, r.status))
+    m = re.search(r'<p class="card-excerpt">(.*?)</p>', r.text, re.S)
+    return re.findall(r"<mark>(.*?)</mark>", m.group(1)) if m else []
+
+
+@case("search follows changes: ranking, stems, phrases, drafts, broken saves, excerpts")
+def c_search_follows(ctx):
+    folder = ctx.folder()
+    write_atomic(slug_path(folder, "okapi-about"),
+                 art_tagged("All About Okapis", "2020-01-02", "okapis okapi okapi grazing",
+                            "The okapi, described.", ["okapi"]))
+    write_atomic(slug_path(folder, "okapi-mention"),
+                 art("Forest Notes", "2020-01-09", body="we saw one okapi once"))
+    st, site = ctx.stack(folder)
+    eventually(lambda: ensure(log_lines(st, "search index:"), "no search index built"),
+               "the search index log line")
+    # the article about the word ranks first, though older; stems meet
+    eventually(finds(site, "okapis", ["okapi-about", "okapi-mention"]), "about before mention")
+    # an edit that makes the other one about it flips the order
+    write_inplace(slug_path(folder, "okapi-mention"),
+                  art_tagged("Okapi Field Notes", "2020-01-09", "okapi okapi okapis everywhere",
+                             "Okapis seen in the forest.", ["okapi"]))
+    write_inplace(slug_path(folder, "okapi-about"),
+                  art("All About Giraffes", "2020-01-02", body="one okapi nearby",
+                      summary="Giraffes, described."))
+    eventually(finds(site, "okapi", ["okapi-mention", "okapi-about"]), "the ranking follows edits")
+    # a phrase follows an edit that breaks it apart
+    write_atomic(slug_path(folder, "striped"),
+                 art("Stripes", "2020-01-05", body="a brindled okapi in the shade"))
+    eventually(finds(site, "%22brindled+okapi%22", ["striped"]), "a new phrase found")
+    eventually(lambda: ensure(excerpt_marks(site, "%22brindled+okapi%22") == ["brindled", "okapi"],
+                              "excerpt marks %r" % excerpt_marks(site, "%22brindled+okapi%22")),
+               "the new article's excerpt")
+    write_inplace(slug_path(folder, "striped"),
+                  art("Stripes", "2020-01-05", body="the okapi is brindled"))
+    eventually(finds(site, "%22brindled+okapi%22", []), "a broken-up phrase not found")
+    eventually(lambda: ensure(excerpt_marks(site, "brindled") == ["brindled"],
+                              "excerpt marks %r" % excerpt_marks(site, "brindled")),
+               "the excerpt follows the edit")
+    # a draft leaves search; a broken save keeps the last good version
+    write_inplace(slug_path(folder, "striped"),
+                  art("Stripes", "2020-01-05", body="the okapi is brindled").replace(
+                      "<body>", "<draft/>\n  <body>", 1))
+    eventually(finds(site, "brindled", []), "a draft not found")
+    write_inplace(slug_path(folder, "okapi-mention"), "<article><title>broken")
+    time.sleep(0.3)
+    eventually(finds(site, "okapis+-giraffes", ["okapi-mention"]),
+               "a broken save keeps the last good version searchable")
+
+
 @case("stress: rewrites, renames and broken saves under concurrent reads")
 def c_stress(ctx):
     folder = ctx.folder()

@@ -1,11 +1,12 @@
 /* test-postings.c - the inverted index behind search (postings.c) and the
- * snapshots that search through it (index.c): postings_match and
- * postings_match_title against tables and against a plain scan of the
- * articles' words, bitmap and varint lists alike; document numbers and
+ * snapshots that search through it (index.c): postings_match and the
+ * title bits of postings_term against tables and against a plain scan of
+ * the articles' words, bitmap and varint lists alike; document numbers and
  * references; a stopped build; index_search after random changes, with
  * postings built from this or an older snapshot (articles gone since
- * marked dead, added since scanned, put back revived), against a scan;
- * and when index_postings_stale asks for a rebuild. */
+ * marked dead, added since scanned, put back revived), against a scan
+ * and in the same ranked order with and without postings; and when
+ * index_postings_stale asks for a rebuild. */
 #include "unit.h"
 
 #include <libxml/parser.h>
@@ -58,7 +59,13 @@ make(const char *slug, const char *published, const char *title,
 static void
 query(struct query *q, const char *raw)
 {
-	if (!search_parse_query(raw, strlen(raw), q))
+	struct search_words *w = search_words_new("en");
+	bool ok;
+
+	assert_non_null(w);
+	ok = search_parse_query(w, raw, strlen(raw), q);
+	search_words_free(w);
+	if (!ok)
 		fail_msg("query \"%s\" does not parse", raw);
 }
 
@@ -90,6 +97,40 @@ slugs_text(struct article *const *a, int64_t n, char *out, size_t size)
 		snprintf(out, size, "error %lld", (long long)n);
 }
 
+/* The documents of P whose title holds every required word of Q (the
+ * title bit of postings_term), ascending, in OUT; returns how many. */
+static int64_t
+title_docs(const struct postings *p, const struct query *q, uint32_t *out)
+{
+	uint32_t *all = NULL;
+	int64_t n = postings_match(p, q, &all), kept = 0;
+
+	for (int64_t k = 0; k < n; k++) {
+		bool every = true;
+
+		for (size_t t = 0; t < q->nterms && every; t++) {
+			uint32_t *docs;
+			uint8_t *bits;
+			int64_t m;
+			bool in = false;
+
+			if (q->terms[t].exclude)
+				continue;
+			m = postings_term(p, q->terms[t].hash, &docs, &bits);
+			for (int64_t j = 0; j < m; j++)
+				if (docs[j] == all[k])
+					in = (bits[j] & SEARCH_IN_TITLE) != 0;
+			free(docs);
+			free(bits);
+			every = in;
+		}
+		if (every)
+			out[kept++] = all[k];
+	}
+	free(all);
+	return kept;
+}
+
 /* A few articles whose words are known: each query's documents. */
 static void
 test_match_small(void **state)
@@ -105,7 +146,7 @@ test_match_small(void **state)
 	};
 	static const struct {
 		const char *name, *raw;
-		const char *want, *title;   /* postings_match, _match_title */
+		const char *want, *title;   /* postings_match; title bits */
 	} rows[] = {
 		{ "a word in no article", "nowhere", "", "" },
 		{ "a word in all", "common", "0,1,2,3,4", "" },
@@ -128,7 +169,11 @@ test_match_small(void **state)
 		{ "tag word", "pets", "3", "" },
 		{ "punctuation around a word", "bone", "3", "" },
 		{ "a prefix is not the word", "kafk", "", "" },
-		{ "a longer word is not the word", "kafkas", "", "" },
+		{ "a plural is the word (stemmed)", "kafkas", "0,1,4", "4" },
+		{ "a longer word is not the word", "kafkaesque", "", "" },
+		{ "an excluded word", "common+-kafka", "2,3", "" },
+		{ "only an excluded word matches nothing", "-kafka", "", "" },
+		{ "a prefix", "carr*", "2,4", "" },
 		{ "title word and body word", "cats+carrot", "2", "" },
 		{ "disjoint words", "zookeeper+carrot", "", "" },
 		{ "two titles' words", "cats+dogs", "", "" },
@@ -162,16 +207,16 @@ test_match_small(void **state)
 		if (n > 0)
 			free(out);
 
-		out = (uint32_t *)&q;
-		n = postings_match_title(p, &q, &out);
-		docs_text(out, n, got, sizeof(got));
-		CHECK(strcmp(got, rows[i].title) == 0,
-		    "row %zu (%s, q=%s): title documents \"%s\", want \"%s\"", i,
-		    rows[i].name, rows[i].raw, got, rows[i].title);
-		CHECK(n != 0 || out == NULL,
-		    "row %zu (%s): no title match but out set", i, rows[i].name);
-		if (n > 0)
-			free(out);
+		{
+			uint32_t titled[NROWS(docs)];
+
+			n = title_docs(p, &q, titled);
+			docs_text(titled, n, got, sizeof(got));
+			CHECK(strcmp(got, rows[i].title) == 0,
+			    "row %zu (%s, q=%s): title documents \"%s\", want "
+			    "\"%s\"", i, rows[i].name, rows[i].raw, got,
+			    rows[i].title);
+		}
 	}
 	for (size_t i = 0; i < NROWS(list); i++)
 		article_unref(list[i]);
@@ -185,12 +230,15 @@ test_match_small(void **state)
 		struct query q;
 		uint32_t *out = (uint32_t *)&q;
 
+		uint8_t *bits;
+
 		query(&q, "common");
 		assert_int_equal(postings_match(empty, &q, &out), 0);
 		assert_null(out);
-		out = (uint32_t *)&q;
-		assert_int_equal(postings_match_title(empty, &q, &out), 0);
+		assert_int_equal(postings_term(empty, q.terms[0].hash, &out,
+		    &bits), 0);
 		assert_null(out);
+		assert_null(bits);
 	}
 	postings_unref(empty);
 	postings_unref(NULL);
@@ -308,7 +356,7 @@ test_match_random_vs_scan(void **state)
 	nall = 0;
 	for (size_t i = 0; i < N2; i++)
 		for (size_t k = 0; k < docs[i]->terms.count; k++)
-			all[nall++] = docs[i]->terms.hashes[k];
+			all[nall++] = docs[i]->terms.hashes[k] >> 8;
 	qsort(all, nall, sizeof(*all), compare_u32);
 	for (size_t i = 0; i < nall; i++)
 		if (i == 0 || all[i] != all[i - 1])
@@ -319,10 +367,11 @@ test_match_random_vs_scan(void **state)
 	CHECK(postings_bytes(p) > 0, "postings_bytes is 0");
 
 	/* Every word alone, then random combinations; all the words, then
-	 * the titles' alone. */
+	 * the titles' alone (their bits). */
 	for (int round = 0; round < 2 * (2000 + VOCAB2); round++) {
 		int r = round % (2000 + VOCAB2);
 		bool titles = round >= 2000 + VOCAB2;
+		uint32_t titled[N2];
 		struct query q;
 		uint32_t *out = NULL;
 		int64_t n;
@@ -334,12 +383,23 @@ test_match_random_vs_scan(void **state)
 		} else {
 			random_query2(&q, &seed, raw, sizeof(raw));
 		}
-		for (size_t i = 0; i < N2; i++)
-			if (search_matches(titles ? &docs[i]->title_terms :
-			    &docs[i]->terms, &q))
+		for (size_t i = 0; i < N2; i++) {
+			bool in = search_matches(&docs[i]->terms, &q);
+
+			for (size_t t = 0; titles && in && t < q.nterms; t++)
+				in = search_bits(&docs[i]->terms,
+				    q.terms[t].hash) & SEARCH_IN_TITLE;
+			if (in)
 				want[nwant++] = (uint32_t)i;
-		n = titles ? postings_match_title(p, &q, &out) :
-		    postings_match(p, &q, &out);
+		}
+		if (titles) {
+			n = title_docs(p, &q, titled);
+			out = n > 0 ? malloc((size_t)n * sizeof(*out)) : NULL;
+			if (n > 0)
+				memcpy(out, titled, (size_t)n * sizeof(*out));
+		} else {
+			n = postings_match(p, &q, &out);
+		}
 		if (n != (int64_t)nwant ||
 		    (n > 0 && memcmp(out, want, nwant * sizeof(*want)) != 0)) {
 			docs_text(out, n, got, sizeof(got));
@@ -350,6 +410,38 @@ test_match_random_vs_scan(void **state)
 		CHECK(n != 0 || out == NULL, "round %d (q=%s): none but out set",
 		    round, raw);
 		free(out);
+	}
+
+	/* The same lists kept in a file of their own read back alike. */
+	{
+		char *dir = unit_tempdir();
+		struct postings *inf = postings_build_in(docs, N2, NULL, dir);
+
+		assert_non_null(inf);
+		CHECK(postings_file_bytes(inf) > 0, "no file in %s", dir);
+		CHECK(postings_file_bytes(p) == 0, "the plain build has a file");
+		for (unsigned k = 0; k < VOCAB2 + 2; k++) {
+			struct query q;
+			uint32_t *d1, *d2;
+			uint8_t *b1, *b2;
+			int64_t n1, n2;
+
+			snprintf(raw, sizeof(raw), k < VOCAB2 ? "v%02u" : "doc", k);
+			query(&q, raw);
+			n1 = postings_term(p, q.terms[0].hash, &d1, &b1);
+			n2 = postings_term(inf, q.terms[0].hash, &d2, &b2);
+			CHECK(n1 == n2 && (n1 <= 0 || (memcmp(d1, d2, (size_t)n1 * 4)
+			    == 0 && memcmp(b1, b2, (size_t)n1) == 0)),
+			    "%s: the file's list differs (%lld, %lld)", raw,
+			    (long long)n1, (long long)n2);
+			free(d1);
+			free(d2);
+			free(b1);
+			free(b2);
+		}
+		postings_unref(inf);
+		unit_rmtree(dir);
+		free(dir);
 	}
 
 	/* The segment holds its own references: it outlives the articles'. */
@@ -453,25 +545,29 @@ random_article(const char *slug, unsigned *seed)
 	return make(slug, date, title, body, tags, rnd(seed) % 10 == 0);
 }
 
-/* What index_search must give: the articles listed at NOW holding every
- * word of Q, title matches first, each part in listing order. */
+/* What index_search must find: the articles listed at NOW holding every
+ * word of Q, in listing order (index_search ranks them by score). */
 static int64_t
 search_by_scan(const struct index *idx, const struct query *q, time_t now,
     struct article **out)
 {
 	int64_t n = 0;
 
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < idx->count; i++) {
-			struct article *a = idx->articles[i];
+	for (size_t i = 0; i < idx->count; i++) {
+		struct article *a = idx->articles[i];
 
-			if (a->draft || a->published.instant > now ||
-			    !search_matches(&a->terms, q))
-				continue;
-			if (search_matches(&a->title_terms, q) == (pass == 0))
-				out[n++] = a;
-		}
+		if (!a->draft && a->published.instant <= now &&
+		    search_matches(&a->terms, q))
+			out[n++] = a;
+	}
 	return n;
+}
+
+static int
+compare_listing(const void *x, const void *y)
+{
+	return index_compare(*(struct article *const *)x,
+	    *(struct article *const *)y);
 }
 
 /* The bookkeeping index_with_postings promises: the articles the
@@ -620,27 +716,46 @@ test_index_search_vs_scan(void **state)
 			}
 			query(&q, raw);
 			nref = search_by_scan(cur, &q, now, ref);
-			nres = index_search(cur, &q, now, &res);
-			nplain = index_search(plain, &q, now, &res_plain);
-			slugs_text(ref, nref, want, sizeof(want));
+			nres = index_search(cur, &q, NULL, NULL, now, SIZE_MAX, &res);
+			nplain = index_search(plain, &q, NULL, NULL, now, SIZE_MAX,
+			    &res_plain);
+			/* The postings and a scan rank alike, article for
+			 * article; both find what the scan reference finds. */
 			slugs_text(res, nres, got, sizeof(got));
 			slugs_text(res_plain, nplain, plain_got, sizeof(plain_got));
+			if (nres != nplain || (nres > 0 &&
+			    memcmp(res, res_plain, (size_t)nres * sizeof(*res)) != 0))
+				fail_msg("step %d, q=%s at %lld (%zu dead, %zu fresh): "
+				    "postings ranked\n  %s\nscan ranked\n  %s", step,
+				    raw, (long long)now, cur->ndead, cur->nfresh, got,
+				    plain_got);
+			/* The first three asked alone: the same three. */
+			{
+				struct article **top = NULL;
+				int64_t ntop = index_search(cur, &q, NULL, NULL, now, 3,
+				    &top);
+
+				CHECK(ntop == nres && (ntop == 0 || memcmp(top, res,
+				    (size_t)(ntop < 3 ? ntop : 3) * sizeof(*top)) == 0),
+				    "step %d, q=%s: the top 3 differ from the full"
+				    " ranking's", step, raw);
+				free(top);
+			}
+			if (nres > 0)
+				qsort(res, (size_t)nres, sizeof(*res), compare_listing);
+			slugs_text(ref, nref, want, sizeof(want));
+			slugs_text(res, nres, got, sizeof(got));
 			if (nres != nref || (nref > 0 &&
 			    memcmp(res, ref, (size_t)nref * sizeof(*ref)) != 0))
 				fail_msg("step %d, q=%s at %lld (%zu dead, %zu fresh): "
-				    "index_search gave\n  %s\nwant\n  %s", step, raw,
+				    "index_search found\n  %s\nwant\n  %s", step, raw,
 				    (long long)now, cur->ndead, cur->nfresh, got, want);
-			if (nplain != nref || (nref > 0 &&
-			    memcmp(res_plain, ref, (size_t)nref * sizeof(*ref)) != 0))
-				fail_msg("step %d, q=%s at %lld, no postings: "
-				    "index_search gave\n  %s\nwant\n  %s", step, raw,
-				    (long long)now, plain_got, want);
 			CHECK((nres != 0 || res == NULL) &&
 			    (nplain != 0 || res_plain == NULL),
 			    "step %d, q=%s: none but out set", step, raw);
-			/* ranking moved a title match ahead of the listing */
-			for (int64_t i = 1; i < nref; i++)
-				if (index_compare(ref[i - 1], ref[i]) > 0)
+			/* ranking moved a match ahead of the listing */
+			for (int64_t i = 1; i < nplain; i++)
+				if (index_compare(res_plain[i - 1], res_plain[i]) > 0)
 					reordered++;
 			free(res);
 			free(res_plain);
