@@ -40,6 +40,7 @@ response_init(struct response *resp)
 	resp->status = 200;
 	resp->content_type = CT_HTML;
 	resp->max_age = -1;
+	resp->stale_max = -1;
 }
 
 void
@@ -110,6 +111,39 @@ http_not_modified(const struct request *req, const char *etag,
 	    last_modified <= req->if_modified_since;
 }
 
+/* Smaller of the configured SECONDS and what RESP allows. */
+static long
+stale_seconds(const struct response *resp, unsigned seconds)
+{
+	return resp->stale_max >= 0 && resp->stale_max < (long)seconds
+	    ? resp->stale_max : (long)seconds;
+}
+
+/* Writes Cache-Control.  The RFC 5861 extensions let a CDN (or a browser)
+ * answer from its copy while it revalidates, or while the origin is down,
+ * but never past the moment the page stops being true. */
+static void
+cache_control(const struct response *resp, const struct config *cfg,
+    struct buf *out)
+{
+	long swr, sie;
+
+	if (resp->max_age < 0) {
+		buf_puts(out, "Cache-Control: no-cache\r\n");
+		return;
+	}
+	buf_printf(out, "Cache-Control: public, max-age=%ld", resp->max_age);
+	if (resp->immutable) {
+		buf_puts(out, ", immutable\r\n");
+		return;
+	}
+	if ((swr = stale_seconds(resp, cfg->stale_while_revalidate)) > 0)
+		buf_printf(out, ", stale-while-revalidate=%ld", swr);
+	if ((sie = stale_seconds(resp, cfg->stale_if_error)) > 0)
+		buf_printf(out, ", stale-if-error=%ld", sie);
+	buf_puts(out, "\r\n");
+}
+
 void
 http_serialize(const struct response *resp, const struct config *cfg,
     struct buf *out, size_t *header_len)
@@ -129,11 +163,7 @@ http_serialize(const struct response *resp, const struct config *cfg,
 		date_http(resp->last_modified, date, sizeof(date));
 		buf_printf(out, "Last-Modified: %s\r\n", date);
 	}
-	if (resp->max_age >= 0)
-		buf_printf(out, "Cache-Control: public, max-age=%ld\r\n",
-		    resp->max_age);
-	else
-		buf_puts(out, "Cache-Control: no-cache\r\n");
+	cache_control(resp, cfg, out);
 	buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
 	if (cfg->csp[0] != '\0')
 		buf_printf(out, "Content-Security-Policy: %s\r\n", cfg->csp);

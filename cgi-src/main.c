@@ -196,7 +196,8 @@ main(int argc, char **argv)
 	} else if (socket_spec != NULL || !FCGX_IsCGI()) {
 		struct watcher watcher;
 
-		listen_fd = socket_spec ? fcgi_listen(socket_spec, &err) : 0;
+		listen_fd = socket_spec ? fcgi_listen(socket_spec,
+		    fcgi_backlog(server.cfg->listen_backlog), &err) : 0;
 		if (listen_fd < 0 ||
 		    sandbox_drop_user(server.cfg, socket_spec &&
 		    strncmp(socket_spec, "unix:", 5) == 0 ? socket_spec + 5 : NULL,

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -36,11 +37,15 @@ struct config {
 	unsigned max_article_bytes;
 	unsigned poll_interval; /* seconds between scans when watch = poll */
 	unsigned cache_size;    /* render cache entries; 0 = off */
+	unsigned listen_backlog; /* connections the kernel queues; 0 = its maximum */
+	unsigned stale_while_revalidate; /* Cache-Control extensions (RFC 5861), */
+	unsigned stale_if_error;         /* seconds a cache may serve past max-age */
 	enum watch_mode watch;
 	bool trusted_html;
 	bool cache;
 	bool sandbox;           /* confine with Landlock after start-up */
 	uint64_t fingerprint;   /* of every value: part of every page's ETag */
+	time_t loaded_at;       /* when this config was made: pages' Last-Modified */
 };
 
 /* Returns a config holding the built-in defaults (caller frees with

@@ -10,8 +10,13 @@
 #include "watch.h"
 
 /* Opens the FastCGI listening socket named SPEC: "unix:/path.sock" (mode
- * 0660) or "HOST:PORT".  Returns the descriptor, or -1 with ERR filled. */
-int fcgi_listen(const char *spec, struct xp_error *err);
+ * 0660) or "HOST:PORT", queueing up to BACKLOG connections.  Returns the
+ * descriptor, or -1 with ERR filled. */
+int fcgi_listen(const char *spec, int backlog, struct xp_error *err);
+
+/* The listen backlog for the listen_backlog key CONFIGURED: itself, or
+ * for 0 the most the kernel allows (net.core.somaxconn). */
+int fcgi_backlog(unsigned configured);
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, and so in every
  * thread it starts afterwards: call it before the first thread, so that

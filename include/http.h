@@ -25,6 +25,10 @@ struct response {
 	char etag[48];             /* a quoted strong ETag, or "" */
 	time_t last_modified;      /* 0 when unknown */
 	long max_age;              /* seconds, or -1 for "no-cache" */
+	/* Seconds past max_age that the page stays true (a scheduled article
+	 * is due then), or -1 for no such limit: caps the stale-* extensions. */
+	long stale_max;
+	bool immutable;            /* the URL names this very content */
 };
 
 void response_init(struct response *resp);
