@@ -144,6 +144,20 @@ cache_control(const struct response *resp, const struct config *cfg,
 	buf_puts(out, "\r\n");
 }
 
+/* For nginx's micro-cache (which hides this header from clients): keep
+ * the answer until the end of the current second, not for "1s", which
+ * nginx counts in whole seconds from the start of the second it stored
+ * it, up to two seconds.  An edit then shows within a second.  Only the
+ * answers the shipped configs cache; never an error that may pass. */
+static void
+micro_cache_expiry(const struct response *resp, struct buf *out)
+{
+	if (resp->status == 200 || resp->status == 301 || resp->status == 304 ||
+	    resp->status == 404)
+		buf_printf(out, "X-Accel-Expires: @%lld\r\n",
+		    (long long)time(NULL));
+}
+
 void
 http_serialize(const struct response *resp, const struct config *cfg,
     struct buf *out, size_t *header_len)
@@ -164,6 +178,7 @@ http_serialize(const struct response *resp, const struct config *cfg,
 		buf_printf(out, "Last-Modified: %s\r\n", date);
 	}
 	cache_control(resp, cfg, out);
+	micro_cache_expiry(resp, out);
 	buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
 	if (cfg->csp[0] != '\0')
 		buf_printf(out, "Content-Security-Policy: %s\r\n", cfg->csp);

@@ -81,8 +81,12 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	}
 	fp = hash_u64(hash_u64(fp, site->sheets->fingerprint),
 	    site->cfg->fingerprint);
+	/* A page is dated only once the second of its last change is over
+	 * (page_last_modified); the tag says which, so that a cache that
+	 * revalidates (and keeps the headers it has on a 304) takes the
+	 * dated answer once it exists. */
 	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"",
-	    (unsigned long long)fp);
+	    (unsigned long long)hash_u64(fp, resp->last_modified != 0));
 	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
 		resp->status = 304;
 		return;
