@@ -452,9 +452,9 @@ def fmt_ratio(v, base):
 
 
 def micro_cache(text, d):
-    """TEXT (the dev nginx config) with the README's optional micro-cache:
-    nginx keeps each page for one second and revalidates it with the
-    engine's ETag."""
+    """TEXT (the dev nginx config) with a one-second micro-cache: nginx
+    keeps each page for one second and revalidates it with the engine's
+    ETag (conf/nginx-site.conf has its own, measured as stack g)."""
     cache_zone = ("    fastcgi_cache_path %s/fcache levels=1:2 keys_zone=xp:10m "
                   "max_size=256m inactive=1m use_temp_path=off;\n" % d)
     cache_loc = ("fastcgi_pass xsltpress;\n"
@@ -757,10 +757,11 @@ def bench_size(n, out):
                 tmp, "e", articles, edit_conf=no_keepalive)
 
         # -- f: nginx micro-cache in front of the engine ------------------------
-        # What the README's optional fastcgi_cache block does: nginx keeps
-        # each page for one second and revalidates it with the engine's
+        # A one-second fastcgi_cache on the one-worker dev config: nginx
+        # keeps each page a second and revalidates it with the engine's
         # ETag (a 304 costs no rendering), so an edit shows within a second
-        # while nearly every request is served like a static file.
+        # while nearly every request is served like a static file.  The
+        # shipped config itself is measured as stack g.
         if "f" not in SKIP:
             stacks["f"], _ = engine_stack(tmp, "f", articles, edit_conf=micro_cache)
 
