@@ -26,7 +26,7 @@ page_asset_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 
 	*fp = hash_str(HASH_INIT, a->etag);
 	resp->content_type = render_asset_type((enum asset_kind)pc->variant);
-	resp->last_modified = pc->site->sheets->loaded_at < pc->now
+	resp->last_modified = pc->site->sheets->loaded_at + 1 < pc->now
 	    ? pc->site->sheets->loaded_at : 0;
 	resp->max_age = ASSET_MAX_AGE;
 	if (fingerprinted(pc->req->query, a)) {

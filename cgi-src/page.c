@@ -44,7 +44,10 @@ page_last_modified(struct page_ctx *pc, struct response *resp, time_t t)
 		t = site->cfg->loaded_at;
 	if (site->sheets->loaded_at > t)
 		t = site->sheets->loaded_at;
-	resp->last_modified = t < pc->now ? t : 0;
+	/* Two seconds, not one: a snapshot dated at the end of a second may
+	 * be published in the next, and a one-shot process (CGI) that loads
+	 * across a second's end must not date a page its next run won't. */
+	resp->last_modified = t + 1 < pc->now ? t : 0;
 }
 
 time_t

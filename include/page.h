@@ -93,9 +93,10 @@ void page_index_caching(struct page_ctx *pc, struct response *resp);
 
 /* Sets RESP's Last-Modified: T, the last change of what the page shows,
  * or the loading of the config or stylesheets if later (both show on
- * every page).  None while that moment is this very second: the page may
- * still change within it, and a date answers If-Modified-Since only when
- * it covers every change. */
+ * every page).  None until two seconds have passed since that moment:
+ * the page may still change within its second (HTTP dates have no
+ * finer grain), and a date answers If-Modified-Since only when it covers
+ * every change. */
 void page_last_modified(struct page_ctx *pc, struct response *resp, time_t t);
 
 /* When the set of articles listed at pc->now last changed: membership or

@@ -526,7 +526,7 @@ class Shipped:
                  "/feed.json", "/sitemap.xml", "/robots.txt", "/style.css", "/favicon.svg",
                  "/articles/how-discord-stores-trillions-of-messages/",
                  "/articles/understanding-raft-consensus/"]
-        time.sleep(1.1)       # a date is left out within the second of a change
+        time.sleep(2.1)       # a date is left out for two seconds after a change
         before = {}
 
         def every_kind():
@@ -550,7 +550,7 @@ class Shipped:
         def changed_pages(what, change, settle):
             change()
             settle()
-            time.sleep(1.1)
+            time.sleep(2.1)
             bad, moved = [], 0
             for p, old in list(before.items()):
                 r = get(o, p)
