@@ -73,7 +73,7 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 {
 	const struct site *site = pc->site;
 	struct cache *cache = pc->cache;
-	uint64_t fp;
+	uint64_t fp, tag;
 
 	if (r->fingerprint == NULL || !r->fingerprint(pc, resp, &fp)) {
 		r->handler(pc, resp);
@@ -81,12 +81,16 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	}
 	fp = hash_u64(hash_u64(fp, site->sheets->fingerprint),
 	    site->cfg->fingerprint);
-	/* A page is dated only once the second of its last change is over
-	 * (page_last_modified); the tag says which, so that a cache that
-	 * revalidates (and keeps the headers it has on a 304) takes the
-	 * dated answer once it exists. */
+	/* A cache that revalidates keeps the headers it has on a 304, so the
+	 * tag also covers the headers that change while the body does not:
+	 * whether the page is dated yet (page_last_modified), and the moment
+	 * a scheduled article caps its Cache-Control. */
+	tag = hash_u64(fp, resp->last_modified != 0);
+	if (resp->stale_max >= 0)
+		tag = hash_u64(tag, (uint64_t)(pc->now + resp->max_age +
+		    resp->stale_max));
 	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"",
-	    (unsigned long long)hash_u64(fp, resp->last_modified != 0));
+	    (unsigned long long)tag);
 	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
 		resp->status = 304;
 		return;

@@ -443,13 +443,22 @@ class Shipped:
         def scheduled():
             slug = "shipped-scheduled-%d" % site.port
             path = "/articles/%s/" % slug
-            due = int(time.time()) + 3
+            due = int(time.time()) + 4
             put_article(site.articles, slug, "Scheduled Arrival",
                         published=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(due)))
             time.sleep(0.5)
             r = get(o, path)
             ensure(r.status == 404, "served %.1f s before it is due: %s" % (due - time.time(), r.status))
             ensure(b"Scheduled Arrival" not in get(o, "/").body, "listed before it is due")
+
+            def capped():
+                # no cache may keep the listing past the arrival, stale or not
+                cc = get(o, "/").header("Cache-Control") or ""
+                m = re.search(r"max-age=(\d+)", cc)
+                return m and int(m.group(1)) <= due - int(time.time()) + 1 and "stale-" not in cc
+            took = eventually(capped, FRESH, "Cache-Control capped at the arrival")
+            ensure(took <= FRESH and time.time() < due, "the listing's Cache-Control was capped "
+                   "%.2f s after the article was scheduled" % (took + 0.5))
             while time.time() < due:
                 time.sleep(POLL)
             took = eventually(lambda: get(o, path).status == 200, FRESH, "the scheduled article")
@@ -546,6 +555,23 @@ class Shipped:
                     bad.append("%s: If-Modified-Since a second earlier answered %s" % (p, c.status))
             ensure(not bad, "; ".join(bad))
         R.check("dates: Last-Modified and If-Modified-Since on every page kind", every_kind)
+
+        def cache_control():
+            page = get(o, "/")
+            cc = page.header("Cache-Control") or ""
+            ensure(re.search(r"max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+", cc),
+                   "a page's Cache-Control %r lacks the stale-* extensions" % cc)
+            links = re.findall(rb'href="(/(?:style\.css|favicon\.svg)\?v=[0-9a-f]+)"', page.body)
+            ensure(len(links) == 2, "no fingerprinted style.css and favicon.svg links: %r" % links)
+            for link in links:
+                cc = get(o, link.decode()).header("Cache-Control") or ""
+                ensure(cc == "public, max-age=31536000, immutable",
+                       "%s: Cache-Control %r, want immutable for a year" % (link.decode(), cc))
+            cc = get(o, "/style.css?v=00000000").header("Cache-Control") or ""
+            ensure("immutable" not in cc, "a stale fingerprint is immutable too: %r" % cc)
+            cc = get(o, "/style.css").header("Cache-Control") or ""
+            ensure("immutable" not in cc, "the bare /style.css is immutable: %r" % cc)
+        R.check("dates: stale-* on pages, immutable only for fingerprinted assets", cache_control)
 
         def changed_pages(what, change, settle):
             change()
