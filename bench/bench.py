@@ -11,7 +11,15 @@ For each corpus size it starts, in a private temporary directory, on
   d  PHP-FPM + XSLTProcessor (bench/peers/php) behind nginx
   e  as b without upstream keepalive, to show what keeping connections is worth
   f  as b behind an nginx fastcgi_cache kept one second and revalidated with
-     the engine's ETag: the README's optional micro-cache
+     the engine's ETag (the micro-cache on a 1-worker dev nginx)
+  g  conf/nginx-site.conf as shipped (micro-cache on) under a Debian-like
+     main nginx.conf (workers auto, access log, gzip on), against g0, a
+     static nginx serving stack a's files under the same main config
+  h  conf/apache-proxy-fcgi.conf as shipped (mod_cache_disk on) under
+     Apache mpm_event with Debian's deflate settings, against h0, Apache
+     serving the same files; g and h each with and without
+     "Accept-Encoding: gzip", then the time from a file change to the new
+     page through each
 
 and measures with wrk, interleaved (a,b,c,d,e for one page, then the next):
 listing page 1, a deep listing page and an article page.  Then per corpus:
@@ -77,6 +85,8 @@ STACK_NAMES = {
     "d": "php-fpm+xslt",
     "e": "xsltpress cache, no keepalive",
     "f": "nginx 1 s micro-cache+xsltpress",
+    "g": "conf/nginx-site.conf as shipped",
+    "h": "conf/apache-proxy-fcgi.conf as shipped",
 }
 
 PROCS = []          # every Popen we started, stopped by pid at exit
@@ -307,11 +317,14 @@ def parse_latency(s):
     return float(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
-def wrk(url, seconds=None, conns=None, timeout=None):
+def wrk(url, seconds=None, conns=None, timeout=None, headers=()):
     seconds = seconds or SECONDS
     conns = conns or CONNS
     cmd = ["wrk", "-t%d" % min(WRK_THREADS, conns), "-c%d" % conns, "-d%ds" % seconds,
-           "--latency", "--timeout", "%ds" % (timeout or max(10, 2 * seconds)), url]
+           "--latency", "--timeout", "%ds" % (timeout or max(10, 2 * seconds))]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(url)
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=seconds + 660).stdout.decode(errors="replace")
     res = {"rps": None, "p50": None, "p99": None, "requests": 0, "non2xx": 0,
@@ -439,9 +452,9 @@ def fmt_ratio(v, base):
 
 
 def micro_cache(text, d):
-    """TEXT (the dev nginx config) with the README's optional micro-cache:
-    nginx keeps each page for one second and revalidates it with the
-    engine's ETag."""
+    """TEXT (the dev nginx config) with a one-second micro-cache: nginx
+    keeps each page for one second and revalidates it with the engine's
+    ETag (conf/nginx-site.conf has its own, measured as stack g)."""
     cache_zone = ("    fastcgi_cache_path %s/fcache levels=1:2 keys_zone=xp:10m "
                   "max_size=256m inactive=1m use_temp_path=off;\n" % d)
     cache_loc = ("fastcgi_pass xsltpress;\n"
@@ -478,6 +491,177 @@ def engine_stack(tmp, name, articles, edit_conf=None, extra=None):
     eng = start_engine(d, sock, articles, extra)
     return ({"url": url, "engine": eng, "nginx": ng, "dir": d, "sock": sock},
             wait_first_page(url, eng))
+
+
+# -- g and h: the shipped configs ---------------------------------------------
+
+GZIP = "Accept-Encoding: gzip"
+
+
+def public_dir(tmp, name):
+    """A folder under /tmp that Apache's workers (www-data) can walk into:
+    the run's own folder under build/ may be closed to them."""
+    d = tempfile.mkdtemp(prefix="xsltpress-bench-%s." % name)
+    os.chmod(d, 0o755)
+    SHIPPED_DIRS.append(d)
+    return d
+
+
+SHIPPED_DIRS = []
+
+
+def shipped_stacks(n, tmp, articles, www, pages):
+    """Stacks g, g0, h, h0 (see the top of this file); returns their
+    measurements and the change-to-visible times through g and h."""
+    import deploy as dp      # Apache, as the deploy suite runs it
+    import shipped as sh     # the shipped configs under a Debian-like nginx.conf
+    import types
+    res = {"pages": {}, "change": {}}
+    servers = {}
+    gid = dp.www_ids()[1]
+    pub = public_dir(tmp, "www")
+    shutil.copytree(www, os.path.join(pub, "www"))
+    for root, dirs, files in os.walk(pub):
+        for x in dirs:
+            os.chmod(os.path.join(root, x), 0o755)
+        for x in files:
+            os.chmod(os.path.join(root, x), 0o644)
+    docroot = os.path.join(pub, "www")
+
+    def engine(d):
+        sock = os.path.join(d, "xsltpress.sock")
+        logf = open(os.path.join(d, "xsltpress.log"), "ab")
+        kw = {"group": gid} if gid is not None and os.geteuid() == 0 else {}
+        p = subprocess.Popen([BIN, "-c", CONF, "-s", "unix:" + sock], cwd=ROOT,
+                             env=engine_env(articles), stdin=subprocess.DEVNULL,
+                             stdout=logf, stderr=subprocess.STDOUT, **kw)
+        PROCS.append(p)
+        deadline = time.monotonic() + 600
+        while not os.path.exists(sock) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not os.path.exists(sock):
+            problem("%d articles: the engine for %s did not listen:\n%s" % (
+                n, d, open(os.path.join(d, "xsltpress.log"), errors="replace").read()[-1000:]))
+        return p, sock
+
+    if "g" not in SKIP:
+        d = public_dir(tmp, "g")
+        eng, sock = engine(d)
+        site = types.SimpleNamespace(d=d, port=free_port(), socks=[sock])
+        text = sh.debian_main(d, "nginx", sh.shipped_nginx("nginx-site.conf", site))
+        servers["g"] = {"url": "http://127.0.0.1:%d" % site.port, "engine": eng,
+                        "nginx": start_nginx(d, text, site.port), "dir": d}
+        d0 = public_dir(tmp, "g0")
+        port0 = free_port()
+        static = """server {
+    listen 127.0.0.1:%d;
+    server_name localhost;
+    root %s;
+    index index.html;
+    location / { try_files $uri $uri/ =404; }
+}""" % (port0, docroot)
+        servers["g0"] = {"url": "http://127.0.0.1:%d" % port0,
+                         "nginx": start_nginx(d0, sh.debian_main(d0, "nginx", static), port0),
+                         "dir": d0}
+    if "h" not in SKIP:
+        deflate = ("<IfModule mod_deflate.c>\n    AddOutputFilterByType DEFLATE text/html "
+                   "text/plain text/xml text/css text/javascript application/javascript "
+                   "application/rss+xml application/xml application/atom+xml\n</IfModule>\n")
+        d = public_dir(tmp, "h")
+        eng, sock = engine(d)
+        port = free_port()
+        site = dp.apache_site("apache-proxy-fcgi.conf", port, {
+            dp.CONF_SOCKET: sock, "/var/www/html": docroot,
+            dp.APACHE_CACHE_ROOT: dp.apache_cache_root(d)})
+        ap = dp.Apache(d, port, ["proxy", "proxy_fcgi", "deflate", "filter", "mime"]
+                       + dp.APACHE_CACHE_MODULES, deflate + site)
+        ap.start()
+        servers["h"] = {"url": "http://127.0.0.1:%d" % port, "engine": eng, "apache": ap,
+                        "dir": d}
+        d0 = public_dir(tmp, "h0")
+        port0 = free_port()
+        static = ("<VirtualHost *:%d>\n    DocumentRoot %s\n    DirectoryIndex index.html\n"
+                  "</VirtualHost>\n" % (port0, docroot))
+        ap0 = dp.Apache(d0, port0, ["deflate", "filter", "mime", "dir"], deflate + static)
+        ap0.start()
+        servers["h0"] = {"url": "http://127.0.0.1:%d" % port0, "apache": ap0, "dir": d0}
+    try:
+        order = [s for s in ("g0", "g", "h0", "h") if s in servers]
+        for label, path in pages:
+            res["pages"][label] = {}
+            for gz in (False, True):
+                for s in order:
+                    st = servers[s]
+                    first = get(st["url"], path)
+                    if first is None or first.status != 200:
+                        problem("%d articles: %s %s answered %s before the run"
+                                % (n, s, path, first and first.status))
+                    r = wrk(st["url"] + path, headers=(GZIP,) if gz else ())
+                    del r["raw"]
+                    if r["non2xx"] or r["errors"]:
+                        problem("%d articles: %s %s%s: %d non-2xx/3xx, %d socket errors"
+                                % (n, s, path, " gzip" if gz else "", r["non2xx"], r["errors"]))
+                    res["pages"][label][s + (" gzip" if gz else "")] = r
+                    log("%d %-11s %-4s %-5s %8s req/s  p50 %-8s p99 %-8s"
+                        % (n, label, s, "gzip" if gz else "", "%.1f" % r["rps"]
+                           if r["rps"] is not None else "-", fmt_ms(r["p50"]), fmt_ms(r["p99"])))
+        # a file change to the new page, through each shipped config
+        slug1 = article_slug(articles, 2)
+        f = os.path.join(articles, slug1 + ".xml")
+        orig = open(f, encoding="utf-8").read()
+        for s in ("g", "h"):
+            if s not in servers:
+                continue
+            for p in ("/articles/%s/" % slug1, "/"):
+                get(servers[s]["url"], p)          # in the cache before the change
+            title = "Shipped change %s %d" % (s, int(time.time() * 1000) % 1000000)
+            with open(f + ".tmp", "w", encoding="utf-8") as fh:
+                fh.write(re.sub(r"<title>.*?</title>", "<title>%s</title>" % title, orig, count=1))
+            t0 = time.monotonic()
+            os.replace(f + ".tmp", f)
+            seen = {}
+            while time.monotonic() - t0 < 60 and len(seen) < 2:
+                for what, p in (("article", "/articles/%s/" % slug1), ("listing", "/")):
+                    if what not in seen:
+                        r = get(servers[s]["url"], p)
+                        if r is not None and r.status == 200 and title in r.text:
+                            seen[what] = time.monotonic() - t0
+                time.sleep(0.005)
+            res["change"][s] = seen
+            log("%d change -> served through %s: %s" % (n, s, ", ".join(
+                "%s %.3f s" % kv for kv in seen.items())))
+        with open(f + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write(orig)
+        os.replace(f + ".tmp", f)
+    finally:
+        for s, st in servers.items():
+            if "apache" in st:
+                st["apache"].stop()
+            for key in ("nginx", "engine"):
+                if key in st:
+                    stop(st[key], sig=signal.SIGQUIT if key == "nginx" else signal.SIGTERM)
+        for d in SHIPPED_DIRS:
+            shutil.rmtree(d, ignore_errors=True)
+        del SHIPPED_DIRS[:]
+    return res
+
+
+def report_shipped(res, w):
+    w("shipped configs (req/s; ratio to the static server under the same main config):\n")
+    w("%-12s %-6s %12s %12s %7s %12s %12s %7s\n"
+      % ("page", "gzip", "g0 static", "g nginx", "g/g0", "h0 static", "h Apache", "h/h0"))
+    for label, pr in res["pages"].items():
+        for gz in ("", " gzip"):
+            row = [pr.get(k + gz, {}).get("rps") for k in ("g0", "g", "h0", "h")]
+            w("%-12s %-6s %12s %12s %7s %12s %12s %7s\n"
+              % (label, "yes" if gz else "no",
+                 *("%.1f" % v if v is not None else "-" for v in row[:2]),
+                 fmt_ratio(row[1], row[0]),
+                 *("%.1f" % v if v is not None else "-" for v in row[2:]),
+                 fmt_ratio(row[3], row[2])))
+    for s, seen in res["change"].items():
+        w("title change -> served through %s: %s\n" % (STACK_NAMES[s], ", ".join(
+            "%s %.3f s" % kv for kv in seen.items()) or "never"))
 
 
 def bench_size(n, out):
@@ -573,10 +757,11 @@ def bench_size(n, out):
                 tmp, "e", articles, edit_conf=no_keepalive)
 
         # -- f: nginx micro-cache in front of the engine ------------------------
-        # What the README's optional fastcgi_cache block does: nginx keeps
-        # each page for one second and revalidates it with the engine's
+        # A one-second fastcgi_cache on the one-worker dev config: nginx
+        # keeps each page a second and revalidates it with the engine's
         # ETag (a 304 costs no rendering), so an edit shows within a second
-        # while nearly every request is served like a static file.
+        # while nearly every request is served like a static file.  The
+        # shipped config itself is measured as stack g.
         if "f" not in SKIP:
             stacks["f"], _ = engine_stack(tmp, "f", articles, edit_conf=micro_cache)
 
@@ -821,6 +1006,12 @@ def bench_size(n, out):
                     problem("%d articles: nginx %s logged %d errors, e.g. %s"
                             % (n, STACK_NAMES[s], len(errs), errs[0][:300]))
 
+        # -- g, h: the shipped configs against static servers --------------------
+        if ("g" not in SKIP or "h" not in SKIP) and "a" in stacks:
+            result["shipped"] = shipped_stacks(n, tmp, articles, www, pages)
+        elif "g" not in SKIP or "h" not in SKIP:
+            problem("stacks g and h need the static files of stack a")
+
         # -- callgrind ----------------------------------------------------------
         if n <= CG_MAX:
             t = time.monotonic()
@@ -864,6 +1055,8 @@ def report_size(res, out):
     w("VmRSS after the run: %s\n" % ", ".join(
         "%s %.1f MiB" % (STACK_NAMES.get(k, k.replace("b_end", "xsltpress cache, after change test")),
                          v / 1024) for k, v in res["rss_kb"].items() if v))
+    if res.get("shipped"):
+        report_shipped(res["shipped"], w)
     for rnd, seen in res["change"].items():
         w("title change -> served through nginx (%s): %s\n" % (rnd, ", ".join(
             "%s %.3f s" % (k, v) for k, v in seen.items()) or "never"))

@@ -53,6 +53,9 @@ static const struct key keys[] = {
 	U(poll_interval, "2", 1, 3600),
 	U(cache_size, "1024", 0, 10000000),
 	U(cache_bytes, "67108864", 0, UINT_MAX),
+	U(listen_backlog, "0", 0, 1048576),
+	U(stale_while_revalidate, "60", 0, 31536000),
+	U(stale_if_error, "86400", 0, 31536000),
 	{ "watch", KEY_WATCH, offsetof(struct config, watch), "inotify", 0, 0, false },
 	{ "trusted_html", KEY_BOOL, offsetof(struct config, trusted_html), "no", 0, 0, true },
 	B(cache, "on"),
@@ -240,6 +243,7 @@ config_new_defaults(void)
 	if (cfg == NULL)
 		return NULL;
 	atomic_init(&cfg->refs, 1);
+	cfg->loaded_at = time(NULL);
 	if ((cfg->path = strdup("")) == NULL)
 		goto fail;
 	for (size_t i = 0; i < NKEYS; i++)

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,8 +96,30 @@ fcgi_check_inherited(int fd, bool allow_public, struct xp_error *err)
 	return XP_OK;
 }
 
+/* A burst of connects beyond the backlog is refused at once (EAGAIN on
+ * a unix socket): nginx answers those requests 502 and, in a fleet,
+ * counts the refusal against a healthy backend.  Queued, they are only
+ * answered later.  The kernel caps any backlog at somaxconn anyway, so
+ * asking for that much costs nothing but the queue's memory when used. */
 int
-fcgi_listen(const char *spec, bool allow_public, struct xp_error *err)
+fcgi_backlog(unsigned configured)
+{
+	FILE *f;
+	int n = 0;
+
+	if (configured > 0)
+		return configured > INT_MAX ? INT_MAX : (int)configured;
+	if ((f = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 ? n : SOMAXCONN;
+}
+
+int
+fcgi_listen(const char *spec, bool allow_public, int backlog,
+    struct xp_error *err)
 {
 	const char *path;
 	mode_t old_mask;
@@ -114,7 +137,7 @@ fcgi_listen(const char *spec, bool allow_public, struct xp_error *err)
 			unlink(path);
 		/* Only the web server (owner or group) may reach the socket. */
 		old_mask = umask(0117);
-		fd = FCGX_OpenSocket(path, 128);
+		fd = FCGX_OpenSocket(path, backlog);
 		umask(old_mask);
 	} else {
 		if (strchr(spec, ':') == NULL)
@@ -123,7 +146,7 @@ fcgi_listen(const char *spec, bool allow_public, struct xp_error *err)
 		if (!allow_public && !spec_is_loopback(spec))
 			return xp_error_set(err, XP_ERR_INVALID, spec, 0, "%s",
 			    PUBLIC_REFUSED), -1;
-		fd = FCGX_OpenSocket(spec, 128);
+		fd = FCGX_OpenSocket(spec, backlog);
 	}
 	if (fd < 0)
 		return xp_error_set(err, XP_ERR_IO, spec, 0,
@@ -246,6 +269,12 @@ fcgi_serve(struct server *s, int listen_fd, struct watcher *watcher,
 	if ((workers = calloc(nthreads, sizeof(*workers))) == NULL)
 		return xp_error_set(err, XP_ERR_NOMEM, "threads", 0,
 		    "out of memory");
+	/* A socket handed in (systemd, spawn-fcgi) was given its backlog by
+	 * whoever made it; listen() again applies the configured one (the
+	 * kernel keeps the socket and its queue, and takes the new size). */
+	if (listen(listen_fd, fcgi_backlog(s->cfg->listen_backlog)) != 0)
+		log_msg(LOG_DEBUG, "listen backlog left as it was: %s",
+		    strerror(errno));
 	/* Workers never see the stop signals: this thread waits for them. */
 	fcgi_block_signals();
 	stop_signals(&signals);

@@ -43,6 +43,7 @@ response_init(struct response *resp)
 	resp->content_type = CT_HTML;
 	resp->max_age = -1;
 	resp->body_fd = -1;
+	resp->stale_max = -1;
 }
 
 void
@@ -177,6 +178,53 @@ body_bytes(const struct response *resp, size_t *len)
 	return resp->body.data;
 }
 
+/* Smaller of the configured SECONDS and what RESP allows. */
+static long
+stale_seconds(const struct response *resp, unsigned seconds)
+{
+	return resp->stale_max >= 0 && resp->stale_max < (long)seconds
+	    ? resp->stale_max : (long)seconds;
+}
+
+/* Writes Cache-Control.  The RFC 5861 extensions let a CDN (or a browser)
+ * answer from its copy while it revalidates, or while the origin is down,
+ * but never past the moment the page stops being true. */
+static void
+cache_control(const struct response *resp, const struct config *cfg,
+    struct buf *out)
+{
+	long swr, sie;
+
+	if (resp->max_age < 0) {
+		buf_puts(out, "Cache-Control: no-cache\r\n");
+		return;
+	}
+	buf_printf(out, "Cache-Control: public, max-age=%ld", resp->max_age);
+	if (resp->immutable) {
+		buf_puts(out, ", immutable\r\n");
+		return;
+	}
+	if ((swr = stale_seconds(resp, cfg->stale_while_revalidate)) > 0)
+		buf_printf(out, ", stale-while-revalidate=%ld", swr);
+	if ((sie = stale_seconds(resp, cfg->stale_if_error)) > 0)
+		buf_printf(out, ", stale-if-error=%ld", sie);
+	buf_puts(out, "\r\n");
+}
+
+/* For nginx's micro-cache (which hides this header from clients): keep
+ * the answer until the end of the current second, not for "1s", which
+ * nginx counts in whole seconds from the start of the second it stored
+ * it, up to two seconds.  An edit then shows within a second.  Only the
+ * answers the shipped configs cache; never an error that may pass. */
+static void
+micro_cache_expiry(const struct response *resp, struct buf *out)
+{
+	if (resp->status == 200 || resp->status == 301 || resp->status == 304 ||
+	    resp->status == 404)
+		buf_printf(out, "X-Accel-Expires: @%lld\r\n",
+		    (long long)time(NULL));
+}
+
 void
 http_serialize(const struct response *resp, const struct config *cfg,
     struct buf *out, size_t *header_len)
@@ -207,11 +255,8 @@ http_serialize(const struct response *resp, const struct config *cfg,
 		date_http(resp->last_modified, date, sizeof(date));
 		buf_printf(out, "Last-Modified: %s\r\n", date);
 	}
-	if (resp->max_age >= 0)
-		buf_printf(out, "Cache-Control: public, max-age=%ld%s\r\n",
-		    resp->max_age, resp->immutable ? ", immutable" : "");
-	else
-		buf_puts(out, "Cache-Control: no-cache\r\n");
+	cache_control(resp, cfg, out);
+	micro_cache_expiry(resp, out);
 	buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
 	if (resp->csp != NULL)
 		buf_printf(out, "Content-Security-Policy: %s\r\n", resp->csp);

@@ -34,7 +34,7 @@ tag_list_unref(struct tag_list *list)
 }
 
 static struct tag_list *
-tag_list_new(const char *tag)
+tag_list_new(const char *tag, time_t changed)
 {
 	struct tag_list *list = calloc(1, sizeof(*list));
 
@@ -43,7 +43,24 @@ tag_list_new(const char *tag)
 		return NULL;
 	}
 	atomic_init(&list->refs, 1);
+	list->changed = changed;
 	return list;
+}
+
+/* Do A and B list the same articles in the same order, edits of their
+ * content aside?  What a listing shows of an article it keeps is dated by
+ * that article's own history, so only a change of place moves the list's. */
+static bool
+same_places(struct article *const *a, size_t na, struct article *const *b,
+    size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i] != b[i] && (a[i]->published.instant !=
+		    b[i]->published.instant || strcmp(a[i]->slug, b[i]->slug) != 0))
+			return false;
+	return true;
 }
 
 static bool
@@ -71,7 +88,7 @@ add_tags(struct index *idx, struct article *a)
 		struct tag_list *list = strmap_get(&idx->by_tag, a->tags[t]);
 
 		if (list == NULL) {
-			if ((list = tag_list_new(a->tags[t])) == NULL)
+			if ((list = tag_list_new(a->tags[t], idx->changed)) == NULL)
 				return false;
 			if (!strmap_put(&idx->by_tag, list->tag, list)) {
 				tag_list_unref(list);
@@ -93,7 +110,9 @@ index_alloc(size_t n, unsigned long generation)
 		return NULL;
 	atomic_init(&idx->refs, 1);
 	idx->generation = generation;
-	if (n > 0 && (idx->articles = calloc(n, sizeof(*idx->articles))) == NULL) {
+	if (n > 0 && ((idx->articles = calloc(n, sizeof(*idx->articles))) == NULL ||
+	    (idx->since = calloc(n, sizeof(*idx->since))) == NULL)) {
+		free(idx->articles);
 		free(idx);
 		return NULL;
 	}
@@ -119,9 +138,14 @@ index_new(struct article *const *articles, size_t n, unsigned long generation)
 
 	if (idx == NULL)
 		return NULL;
+	/* A snapshot built from nothing cannot know what went before it (a
+	 * deletion while stopped, say): everything in it dates from now. */
+	idx->changed = idx->order_changed = time(NULL);
 	for (size_t i = 0; i < n; i++)
-		if (!articles[i]->draft)
+		if (!articles[i]->draft) {
+			idx->since[idx->count] = idx->changed;
 			idx->articles[idx->count++] = article_ref(articles[i]);
+		}
 	if (idx->count > 0)
 		qsort(idx->articles, idx->count, sizeof(*idx->articles), compare_ptrs);
 	fold_fingerprint(idx);
@@ -150,7 +174,7 @@ is_gone(const struct article *a, struct article *const *gone, size_t ngone)
 static bool
 retag(struct index *idx, const struct index *old, const char *tag,
     struct article *const *gone, size_t ngone, struct article **added,
-    size_t nadded)
+    size_t nadded, time_t now)
 {
 	const struct tag_list *prev = strmap_get(&old->by_tag, tag);
 	struct tag_list *list, *shared;
@@ -159,7 +183,7 @@ retag(struct index *idx, const struct index *old, const char *tag,
 	if ((shared = strmap_get(&idx->by_tag, tag)) != NULL &&
 	    shared != prev)
 		return true;                /* already rebuilt for this tag */
-	if ((list = tag_list_new(tag)) == NULL)
+	if ((list = tag_list_new(tag, now)) == NULL)
 		return false;
 	for (;;) {
 		struct article *a = prev && i < prev->count ? prev->items[i] : NULL;
@@ -183,6 +207,9 @@ retag(struct index *idx, const struct index *old, const char *tag,
 			return false;
 		}
 	}
+	if (prev != NULL && same_places(prev->items, prev->count, list->items,
+	    list->count))
+		list->changed = prev->changed;
 	if (shared != NULL) {
 		strmap_remove(&idx->by_tag, shared->tag);
 		tag_list_unref(shared);
@@ -281,6 +308,7 @@ index_apply(const struct index *old, struct article *const *gone,
 	struct article **added = calloc(nadded_in + 1, sizeof(*added));
 	struct index *idx = index_alloc(old->count + nadded_in, generation);
 	size_t nadded = 0, i = 0, j = 0;
+	time_t now = time(NULL);
 	const char *key;
 	void *value;
 
@@ -291,20 +319,27 @@ index_apply(const struct index *old, struct article *const *gone,
 			added[nadded++] = added_in[k];
 	if (nadded > 1)
 		qsort(added, nadded, sizeof(*added), compare_ptrs);
-	/* Merge two sorted runs, leaving out what went. */
+	/* Merge two sorted runs, leaving out what went.  What stays keeps
+	 * its date; what came dates from now. */
 	while (i < old->count || j < nadded) {
 		struct article *a;
+		time_t since = now;
 
 		if (j >= nadded || (i < old->count &&
 		    index_compare(old->articles[i], added[j]) < 0)) {
+			since = old->since[i];
 			a = old->articles[i++];
 			if (is_gone(a, gone, ngone))
 				continue;
 		} else {
 			a = added[j++];
 		}
+		idx->since[idx->count] = since;
 		idx->articles[idx->count++] = article_ref(a);
 	}
+	idx->changed = ngone + nadded > 0 ? now : old->changed;
+	idx->order_changed = same_places(old->articles, old->count,
+	    idx->articles, idx->count) ? old->order_changed : now;
 	fold_fingerprint(idx);
 	if (!strmap_clone(&idx->by_slug, &old->by_slug) ||
 	    !strmap_clone(&idx->by_tag, &old->by_tag))
@@ -320,11 +355,13 @@ index_apply(const struct index *old, struct article *const *gone,
 			goto fail;
 	for (size_t k = 0; k < ngone; k++)
 		for (size_t t = 0; t < gone[k]->ntags; t++)
-			if (!retag(idx, old, gone[k]->tags[t], gone, ngone, added, nadded))
+			if (!retag(idx, old, gone[k]->tags[t], gone, ngone, added,
+			    nadded, now))
 				goto fail;
 	for (size_t k = 0; k < nadded; k++)
 		for (size_t t = 0; t < added[k]->ntags; t++)
-			if (!retag(idx, old, added[k]->tags[t], gone, ngone, added, nadded))
+			if (!retag(idx, old, added[k]->tags[t], gone, ngone, added,
+			    nadded, now))
 				goto fail;
 	if (old->postings != NULL &&
 	    !carry_postings(idx, old, gone, ngone, added, nadded))
@@ -363,6 +400,7 @@ index_unref(struct index *idx)
 	for (size_t i = 0; i < idx->count; i++)
 		article_unref(idx->articles[i]);
 	free(idx->articles);
+	free(idx->since);
 	strmap_release(&idx->by_slug);
 	free(idx);
 }
@@ -410,6 +448,25 @@ index_position(const struct index *idx, const struct article *a)
 			hi = mid;
 	}
 	return (size_t)-1;
+}
+
+time_t
+index_since(const struct index *idx, const struct article *a)
+{
+	size_t at = index_position(idx, a);
+	time_t since = at != (size_t)-1 && idx->articles[at] == a
+	    ? idx->since[at] : idx->changed;
+
+	return a->published.instant > since ? a->published.instant : since;
+}
+
+time_t
+index_arrived(const struct index *idx, time_t now)
+{
+	size_t first;
+
+	return index_listed(idx, now, &first) > 0
+	    ? idx->articles[first]->published.instant : 0;
 }
 
 const struct tag_list *

@@ -237,7 +237,8 @@ main(int argc, char **argv)
 		struct watcher watcher;
 
 		listen_fd = socket_spec ? fcgi_listen(socket_spec,
-		    server.cfg->listen_public, &err) : 0;
+		    server.cfg->listen_public,
+		    fcgi_backlog(server.cfg->listen_backlog), &err) : 0;
 		if (listen_fd == 0 && fcgi_check_inherited(0,
 		    server.cfg->listen_public, &err) != XP_OK)
 			listen_fd = -1;

@@ -11,7 +11,7 @@ page_archive_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 {
 	*fp = hash_u64(hash_str(HASH_INIT, "archive"), page_index_fp(pc));
 	resp->content_type = CT_HTML;
-	resp->max_age = (long)pc->site->cfg->max_age;
+	page_index_caching(pc, resp);
 	return true;
 }
 

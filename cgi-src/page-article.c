@@ -105,16 +105,38 @@ plan_article(struct page_ctx *pc, struct article_plan *p)
 	return true;
 }
 
-static void
-set_caching(struct page_ctx *pc, struct response *resp, const struct article *a)
+/* Later of T and when A last changed in IDX (A may be NULL). */
+static time_t
+later(const struct index *idx, time_t t, const struct article *a)
 {
+	time_t s = a != NULL ? index_since(idx, a) : 0;
+
+	return s > t ? s : t;
+}
+
+/* The page shows the article, its neighbours (the listing's order) and
+ * its related articles (its tags' lists): its date is the last change of
+ * any of them, taken from the snapshots' history, so it moves when one
+ * goes as well as when one comes. */
+static void
+set_caching(struct page_ctx *pc, struct response *resp,
+    const struct article_plan *p)
+{
+	const struct index *idx = pc->site->index;
+	time_t t = page_set_changed(pc);
+
+	for (size_t i = 0; i < p->a->ntags; i++) {
+		const struct tag_list *list = index_tag(idx, p->a->tags[i]);
+
+		if (list != NULL && list->changed > t)
+			t = list->changed;
+	}
+	t = later(idx, later(idx, later(idx, t, p->a), p->older), p->newer);
+	for (size_t i = 0; i < p->nrelated; i++)
+		t = later(idx, t, p->related[i]);
 	resp->content_type = CT_HTML;
-	resp->max_age = (long)pc->site->cfg->max_age;
-	resp->last_modified = a->published.instant;
-	if (a->has_updated && a->updated.instant > resp->last_modified)
-		resp->last_modified = a->updated.instant;
-	if (a->stamp.mtime.tv_sec > resp->last_modified)
-		resp->last_modified = a->stamp.mtime.tv_sec;
+	page_cache_lifetime(pc, resp);
+	page_last_modified(pc, resp, t);
 }
 
 bool
@@ -135,7 +157,7 @@ page_article_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	for (size_t i = 0; i < p.nrelated; i++)
 		h = hash_u64(h, p.related[i]->content_hash);
 	*fp = h;
-	set_caching(pc, resp, p.a);
+	set_caching(pc, resp, &p);
 	return true;
 }
 
@@ -300,6 +322,6 @@ page_article(struct page_ctx *pc, struct response *resp)
 	page_add_meta(root, p.a->summary, "article", ld.data ? ld.data : "{}");
 	add_picture(xmlGetLastChild(root), &picture);
 	buf_release(&ld);
-	set_caching(pc, resp, p.a);
+	set_caching(pc, resp, &p);
 	page_render(pc, PAGE_ARTICLE, doc, resp);
 }

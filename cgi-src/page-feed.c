@@ -50,10 +50,12 @@ page_feed_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 		    pc->site->cfg->articles_dir, sel.items[i]->slug,
 		    pc->site->cfg->max_media_bytes));
 	}
+	page_last_modified(pc, resp, page_selection_changed(pc, feed_kind(pc),
+	    &sel, 0, feed_length(&sel)));
 	selection_release(&sel);
 	*fp = h;
 	resp->content_type = is_json(pc) ? CT_JSON_FEED : CT_ATOM;
-	resp->max_age = (long)pc->site->cfg->max_age;
+	page_cache_lifetime(pc, resp);
 	return true;
 }
 

@@ -274,17 +274,23 @@ plan_release(struct listing_plan *p)
 	p->words = NULL;
 }
 
-/* How long a page may be cached: the configured max_age, but never past
- * the moment the next scheduled article is due. */
-static long
-cache_lifetime(struct page_ctx *pc)
+time_t
+page_selection_changed(struct page_ctx *pc, enum listing_kind kind,
+    const struct selection *sel, size_t from, size_t to)
 {
-	time_t due = index_next_due(pc->site->index, pc->now);
-	long max_age = (long)pc->site->cfg->max_age;
+	const struct index *idx = pc->site->index;
+	const struct tag_list *list;
+	time_t t = page_set_changed(pc), s;
 
-	if (due != 0 && due - pc->now < max_age)
-		max_age = (long)(due - pc->now);
-	return max_age;
+	if (kind == LIST_TAG && (list = index_tag(idx, pc->args[0])) != NULL &&
+	    list->changed > t)
+		t = list->changed;
+	if (kind == LIST_SEARCH && idx->changed > t)
+		t = idx->changed;
+	for (size_t i = from; i < to; i++)
+		if ((s = index_since(idx, sel->items[i])) > t)
+			t = s;
+	return t;
 }
 
 bool
@@ -304,10 +310,14 @@ page_listing_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	h = hash_u64(hash_u64(hash_u64(h, p.number), p.pages), p.sel.count);
 	for (size_t i = p.from; i < p.to; i++)
 		h = hash_u64(h, p.sel.items[i]->content_hash);
+	/* Every page's <site> shows the count of listed articles. */
+	h = hash_u64(h, index_listed(pc->site->index, pc->now, &(size_t){ 0 }));
+	page_last_modified(pc, resp, page_selection_changed(pc,
+	    (enum listing_kind)pc->variant, &p.sel, p.from, p.to));
 	plan_release(&p);
 	*fp = h;
 	resp->content_type = CT_HTML;
-	resp->max_age = cache_lifetime(pc);
+	page_cache_lifetime(pc, resp);
 	/* Every query would be an entry: searches are not kept. */
 	pc->no_store = pc->variant == LIST_SEARCH;
 	return true;
@@ -522,6 +532,6 @@ page_listing(struct page_ctx *pc, struct response *resp)
 	listing_description(pc, &p, description, sizeof(description));
 	page_add_meta(root, description, "website", NULL);
 	plan_release(&p);
-	resp->max_age = cache_lifetime(pc);
+	page_cache_lifetime(pc, resp);
 	page_render(pc, PAGE_LISTING, doc, resp);
 }

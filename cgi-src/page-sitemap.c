@@ -12,7 +12,7 @@ page_sitemap_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 {
 	*fp = hash_u64(hash_str(HASH_INIT, "sitemap"), page_index_fp(pc));
 	resp->content_type = CT_XML;
-	resp->max_age = (long)pc->site->cfg->max_age;
+	page_index_caching(pc, resp);
 	return true;
 }
 
@@ -113,6 +113,7 @@ page_robots_fp(struct page_ctx *pc, struct response *resp, uint64_t *fp)
 	*fp = hash_str(HASH_INIT, "robots");
 	resp->content_type = CT_TEXT;
 	resp->max_age = (long)pc->site->cfg->max_age;
+	page_last_modified(pc, resp, 0);
 	return true;
 }
 

@@ -35,6 +35,54 @@ page_abs_url(struct page_ctx *pc, char *out, size_t size, const char *path)
 	snprintf(out, size, "%.*s%s%s", (int)n, origin, cfg->base_path, path);
 }
 
+void
+page_last_modified(struct page_ctx *pc, struct response *resp, time_t t)
+{
+	const struct site *site = pc->site;
+
+	if (site->cfg->loaded_at > t)
+		t = site->cfg->loaded_at;
+	if (site->sheets->loaded_at > t)
+		t = site->sheets->loaded_at;
+	/* Two seconds, not one: a snapshot dated at the end of a second may
+	 * be published in the next, and a one-shot process (CGI) that loads
+	 * across a second's end must not date a page its next run won't. */
+	resp->last_modified = t + 1 < pc->now ? t : 0;
+}
+
+time_t
+page_set_changed(struct page_ctx *pc)
+{
+	const struct index *idx = pc->site->index;
+	time_t arrived = index_arrived(idx, pc->now);
+
+	return arrived > idx->order_changed ? arrived : idx->order_changed;
+}
+
+void
+page_cache_lifetime(struct page_ctx *pc, struct response *resp)
+{
+	time_t due = index_next_due(pc->site->index, pc->now);
+	long max_age = (long)pc->site->cfg->max_age;
+
+	resp->stale_max = -1;
+	if (due != 0) {
+		if (due - pc->now < max_age)
+			max_age = (long)(due - pc->now);
+		resp->stale_max = (long)(due - pc->now) - max_age;
+	}
+	resp->max_age = max_age;
+}
+
+void
+page_index_caching(struct page_ctx *pc, struct response *resp)
+{
+	time_t set = page_set_changed(pc), changed = pc->site->index->changed;
+
+	page_cache_lifetime(pc, resp);
+	page_last_modified(pc, resp, changed > set ? changed : set);
+}
+
 uint64_t
 page_index_fp(struct page_ctx *pc)
 {

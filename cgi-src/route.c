@@ -146,7 +146,7 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	struct cache *cache = pc->cache;
 	struct page_body *body = NULL;
 	bool compress, gzip;
-	uint64_t fp;
+	uint64_t fp, tag;
 
 	if (r->fingerprint == NULL || !r->fingerprint(pc, resp, &fp)) {
 		render_page(pc, r, resp);
@@ -157,8 +157,16 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	compress = page_body_compressible(resp->content_type);
 	gzip = compress && pc->req->accept_gzip;
 	resp->vary_encoding = compress;
+	/* A cache that revalidates keeps the headers it has on a 304, so the
+	 * tag also covers the headers that change while the body does not:
+	 * whether the page is dated yet (page_last_modified), and the moment
+	 * a scheduled article caps its Cache-Control. */
+	tag = hash_u64(fp, resp->last_modified != 0);
+	if (resp->stale_max >= 0)
+		tag = hash_u64(tag, (uint64_t)(pc->now + resp->max_age +
+		    resp->stale_max));
 	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx%s\"",
-	    (unsigned long long)fp, gzip ? "-gz" : "");
+	    (unsigned long long)tag, gzip ? "-gz" : "");
 	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
 		resp->status = 304;
 		return;

@@ -6,6 +6,9 @@
 # (xsltpress sees a socket there and speaks FastCGI) and drops privileges:
 #   -s PATH     unix socket to listen on (-a ADDR -p PORT for TCP)
 #   -M 0660     socket mode: only owner and group may connect
+#   -b N        connections the kernel queues while the program is busy
+#               (spawn-fcgi's default is 1024); the program's
+#               listen_backlog default, the kernel's maximum, is used here
 #   -U www-data -G www-data
 #               owner and group of the socket: the web server's user
 #   -u xsltpress -g xsltpress
@@ -31,11 +34,12 @@ RUN_GROUP=${RUN_GROUP:-xsltpress}
 SOCKET_USER=${SOCKET_USER:-www-data}     # may connect to the socket
 SOCKET_GROUP=${SOCKET_GROUP:-www-data}
 FOREGROUND=${FOREGROUND:-no}              # yes: -n (for a supervisor)
+BACKLOG=${BACKLOG:-$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 4096)}
 export XSLTPRESS_CONF
 
 install -d -m 0755 "$(dirname "$SOCKET")"
 
-set -- -s "$SOCKET" -M 0660
+set -- -s "$SOCKET" -M 0660 -b "$BACKLOG"
 if [ "$(id -u)" -eq 0 ]; then
     set -- "$@" -U "$SOCKET_USER" -G "$SOCKET_GROUP" -u "$RUN_USER" -g "$RUN_GROUP"
 fi                      # (not root: everything runs as the current user)

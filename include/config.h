@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -41,12 +42,16 @@ struct config {
 	unsigned poll_interval; /* seconds between scans when watch = poll */
 	unsigned cache_size;    /* render cache entries; 0 = off */
 	unsigned cache_bytes;   /* render cache bodies, bytes; 0 = off */
+	unsigned listen_backlog; /* connections the kernel queues; 0 = its maximum */
+	unsigned stale_while_revalidate; /* Cache-Control extensions (RFC 5861), */
+	unsigned stale_if_error;         /* seconds a cache may serve past max-age */
 	enum watch_mode watch;
 	bool trusted_html;
 	bool cache;
 	enum sandbox_mode sandbox; /* confine with Landlock after start-up */
 	bool listen_public;     /* may -s listen on a non-loopback address */
 	uint64_t fingerprint;   /* of every value: part of every page's ETag */
+	time_t loaded_at;       /* when this config was made: pages' Last-Modified */
 };
 
 /* Returns a config holding the built-in defaults (caller frees with

@@ -11,16 +11,22 @@
 #include "watch.h"
 
 /* Opens the FastCGI listening socket named SPEC: "unix:/path.sock" (mode
- * 0660) or "HOST:PORT".  A HOST other than loopback is refused unless
- * ALLOW_PUBLIC (listen_public = yes): libfcgi trusts what a peer sends
- * (see README).  Returns the descriptor, or -1 with ERR filled. */
-int fcgi_listen(const char *spec, bool allow_public, struct xp_error *err);
+ * 0660) or "HOST:PORT", queueing up to BACKLOG connections.  A HOST other
+ * than loopback is refused unless ALLOW_PUBLIC (listen_public = yes):
+ * libfcgi trusts what a peer sends (see README).  Returns the descriptor,
+ * or -1 with ERR filled. */
+int fcgi_listen(const char *spec, bool allow_public, int backlog,
+    struct xp_error *err);
 
 /* Checks a listening socket FD handed to us (spawn-fcgi, systemd) the same
  * way: a TCP socket bound to an address other than loopback fails with
  * ERR unless ALLOW_PUBLIC. */
 enum xp_status fcgi_check_inherited(int fd, bool allow_public,
     struct xp_error *err);
+
+/* The listen backlog for the listen_backlog key CONFIGURED: itself, or
+ * for 0 the most the kernel allows (net.core.somaxconn). */
+int fcgi_backlog(unsigned configured);
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, and so in every
  * thread it starts afterwards: call it before the first thread, so that

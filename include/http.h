@@ -32,7 +32,8 @@ struct response {
 	 * response closes it; response_release closes one never sent. */
 	int body_fd;
 	off_t body_fd_len;
-	bool immutable;            /* Cache-Control adds "immutable" */
+	bool immutable;            /* the URL names this very content:
+	                              Cache-Control adds "immutable" */
 	const char *csp;           /* a constant replacing the site's CSP */
 	/* When set, the body sent instead of BODY: a shared page (one
 	 * reference, dropped by response_release), in its gzip form when
@@ -40,6 +41,9 @@ struct response {
 	struct page_body *shared;
 	bool gzip;
 	bool vary_encoding;
+	/* Seconds past max_age that the page stays true (a scheduled article
+	 * is due then), or -1 for no such limit: caps the stale-* extensions. */
+	long stale_max;
 };
 
 void response_init(struct response *resp);

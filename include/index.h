@@ -28,6 +28,14 @@ struct index {
 	uint64_t fingerprint;       /* of every article's content, in order */
 	uint64_t body_words;        /* of every article: search's mean length */
 	unsigned long generation;   /* grows with every snapshot */
+	/* The change history Last-Modified is taken from (clock seconds):
+	 * since[i] is when articles[i], in this version, came into the
+	 * snapshots; changed is when the set of articles or any of them last
+	 * changed; order_changed when the listing's membership or order did
+	 * (an edit in place leaves it, a deletion or a new date moves it). */
+	time_t *since;
+	time_t changed;
+	time_t order_changed;
 	/* Search: the postings built from this or an earlier snapshot (NULL
 	 * until the first is built: search then scans every article), which
 	 * of their documents this snapshot no longer holds, and the articles
@@ -46,6 +54,7 @@ struct tag_list {
 	char *tag;                  /* owned: the map's key */
 	struct article **items;     /* borrowed from the snapshot */
 	size_t count;
+	time_t changed;             /* when membership or order last changed */
 };
 
 /* Builds a snapshot of ARTICLES (N of them; drafts are skipped).  Takes a
@@ -79,6 +88,15 @@ size_t index_listed(const struct index *idx, time_t now, size_t *first);
 /* The earliest publication instant after NOW, or 0 when none is due: the
  * moment a cached page stops being true. */
 time_t index_next_due(const struct index *idx, time_t now);
+
+/* When A, in the version IDX holds, last changed as far as a reader can
+ * see: when it came into the snapshots, or its publication instant if it
+ * was scheduled later.  An article IDX does not hold gives idx->changed. */
+time_t index_since(const struct index *idx, const struct article *a);
+
+/* The publication instant of the newest article listed at NOW (a
+ * scheduled article's arrival changes every listing), or 0 for none. */
+time_t index_arrived(const struct index *idx, time_t now);
 
 /* Position of A in idx->articles (listing order), or (size_t)-1. */
 size_t index_position(const struct index *idx, const struct article *a);

@@ -83,9 +83,36 @@ int page_select(struct page_ctx *pc, enum listing_kind kind,
     struct selection *sel);
 void selection_release(struct selection *sel);
 
+/* The last change of what a page of listing KIND shows when it shows
+ * SEL's items FROM to TO (exclusive): those articles, and the set they
+ * were picked from (a search's set changes with any article's words). */
+time_t page_selection_changed(struct page_ctx *pc, enum listing_kind kind,
+    const struct selection *sel, size_t from, size_t to);
+
 /* A fingerprint of every listed article at pc->now: for pages that show
  * the whole site (tags, archive, sitemap). */
 uint64_t page_index_fp(struct page_ctx *pc);
+
+/* Sets the caching headers of a page that shows the whole site (tags,
+ * archive, sitemap): any change to any article may change it. */
+void page_index_caching(struct page_ctx *pc, struct response *resp);
+
+/* Sets RESP's Last-Modified: T, the last change of what the page shows,
+ * or the loading of the config or stylesheets if later (both show on
+ * every page).  None until two seconds have passed since that moment:
+ * the page may still change within its second (HTTP dates have no
+ * finer grain), and a date answers If-Modified-Since only when it covers
+ * every change. */
+void page_last_modified(struct page_ctx *pc, struct response *resp, time_t t);
+
+/* When the set of articles listed at pc->now last changed: membership or
+ * order (a deletion, a draft, a new date), or a scheduled arrival.  Every
+ * page but an article's shows the count of listed articles. */
+time_t page_set_changed(struct page_ctx *pc);
+
+/* Sets RESP's max_age to the configured one, but never past the moment
+ * the next scheduled article is due, and its stale_max to match. */
+void page_cache_lifetime(struct page_ctx *pc, struct response *resp);
 
 /* Writes the absolute URL (base_url + base path + PATH) into OUT. */
 void page_abs_url(struct page_ctx *pc, char *out, size_t size,

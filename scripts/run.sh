@@ -42,10 +42,9 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || die "nginx not found; run scripts/deps.sh run"
 
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/xsltpress-run.XXXXXX") || die "mktemp failed"
-SOCK=$DIR/xsltpress.sock
 APP_PID=
 NGINX_PID=
+DIR=
 
 # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
 stop_pid() {
@@ -64,20 +63,43 @@ stop_pid() {
     return 0
 }
 
+# Stops both processes and removes the folder, whatever arrives meanwhile:
+# a terminal's Ctrl-C or a SIGTERM to the process group reaches this shell,
+# nginx and the program at about the same moment, in any order, and a
+# second one may follow.  The signals are ignored (not reset to their
+# default, which would kill this shell half-way) until the folder is gone.
 cleanup() {
-    trap - INT TERM EXIT
+    trap '' INT TERM HUP
+    trap - EXIT
     stop_pid "$NGINX_PID"
     stop_pid "$APP_PID"
-    rm -rf "$DIR"
+    # a child started a moment before its pid was noted (the signal came
+    # in between): still one of our jobs
+    for pid in $(jobs -p); do
+        stop_pid "$pid"
+    done
+    [ -z "$DIR" ] || rm -rf "$DIR"
 }
 # shellcheck disable=SC2317  # invoked by trap
 on_signal() {
+    trap '' INT TERM HUP
     echo "run.sh: stopping" >&2
     cleanup
     exit 0
 }
+# The traps come first, and the folder's name is chosen before it is made:
+# a signal at any moment from here on finds a name to remove.
 trap cleanup EXIT
-trap on_signal INT TERM
+trap on_signal INT TERM HUP
+while :; do
+    cand=${TMPDIR:-/tmp}/xsltpress-run.$$.$RANDOM
+    [ -e "$cand" ] && continue       # someone else's: never ours to remove
+    DIR=$cand
+    mkdir -m 0700 "$DIR" 2>/dev/null && break
+    DIR=
+    die "cannot create a folder in ${TMPDIR:-/tmp}"
+done
+SOCK=$DIR/xsltpress.sock
 
 # sed replacement text: escape \ & and the | delimiter
 esc() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }

@@ -11,7 +11,8 @@
 #   3. tests/integration/live.py: the live folder (edits while serving)
 #      tests/integration/hostile.py: hostile articles, stylesheets and
 #      requests, a soak of SOAK_SECONDS (default 60), least privilege, faults
-#   +  deploy (Apache, fleet, systemd, install), fuzz (kept inputs, then
+#   +  deploy (Apache, fleet, systemd, install), shipped (the conf/ files
+#      under a spike and edits, Last-Modified, make run's cleanup), fuzz (kept inputs, then
 #      each harness for FUZZ_SECONDS), asan and valgrind (tests/sanitize.sh)
 #   4. tests/browser/run.sh: the pages in headless Chromium
 # Each suite runs even if an earlier one failed.  The last line is the sum,
@@ -28,7 +29,7 @@ if [ -n "${CI:-}" ]; then FUZZ_SECONDS=${FUZZ_SECONDS:-60}; else FUZZ_SECONDS=${
 # the hostile suite's soak; `SOAK_SECONDS=600 SUITES=hostile tests/run-all.sh`
 # (or python3 tests/integration/hostile.py --soak-seconds 600) is the long run
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-SUITES=${SUITES:-unit integration reader media search live hostile deploy browser fuzz asan tsan valgrind}
+SUITES=${SUITES:-unit integration reader media search live hostile deploy shipped browser fuzz asan tsan valgrind}
 
 total_pass=0
 total_fail=0
@@ -131,6 +132,10 @@ for suite in $SUITES; do
     hostile)
         echo "== hardening tests (hostile input through nginx, ${SOAK_SECONDS}s soak)"
         plain_suite hostile python3 tests/integration/hostile.py --soak-seconds "$SOAK_SECONDS"
+        ;;
+    shipped)
+        echo "== shipped configs (a spike of 1,000 clients, fresh within 1.5 s, Last-Modified, make run)"
+        plain_suite shipped python3 tests/integration/shipped.py
         ;;
     browser)
         echo "== browser tests (headless Chromium)"

@@ -112,11 +112,12 @@ static const struct ser_row ser_rows[] = {
 	{ "200 page", 200, CT_HTML, "<p>hello</p>", "\"e1\"", T0, 60, NULL, NULL, NULL, NULL,
 	  { "Content-Type: text/html; charset=utf-8\r\n", "Content-Length: 12\r\n",
 	    "ETag: \"e1\"\r\n", "Last-Modified: Sat, 14 Mar 2026 09:30:00 GMT\r\n",
-	    "Cache-Control: public, max-age=60\r\n", "X-Content-Type-Options: nosniff\r\n",
+	    "Cache-Control: public, max-age=60, stale-while-revalidate=60, stale-if-error=86400\r\n",
+	    "X-Content-Type-Options: nosniff\r\n",
 	    "Content-Security-Policy: default-src 'self'", "Referrer-Policy: strict-origin-when-cross-origin\r\n" },
 	  { "no-cache" }, "<p>hello</p>" },
 	{ "304 has no body", 304, CT_HTML, "<p>hello</p>", "\"e1\"", T0, 60, NULL, NULL, NULL, NULL,
-	  { "ETag: \"e1\"\r\n", "Cache-Control: public, max-age=60\r\n" },
+	  { "ETag: \"e1\"\r\n", "Cache-Control: public, max-age=60, stale-while-revalidate=60, stale-if-error=86400\r\n" },
 	  { "Content-Length", "\r\nContent-Type", "hello" }, NULL },
 	{ "404 no-cache", 404, CT_HTML, "nope", "", 0, -1, NULL, NULL, NULL, NULL,
 	  { "Cache-Control: no-cache\r\n", "Content-Length: 4\r\n" },
@@ -130,7 +131,7 @@ static const struct ser_row ser_rows[] = {
 	  { "Content-Type: text/plain; charset=utf-8\r\n", "Content-Length: 20\r\n" }, { NULL },
 	  "Service Unavailable\n" },
 	{ "no content type", 200, NULL, "raw", "", 0, 0, NULL, NULL, NULL, NULL,
-	  { "Content-Length: 3\r\n", "Cache-Control: public, max-age=0\r\n" }, { "\r\nContent-Type" }, "raw" },
+	  { "Content-Length: 3\r\n", "Cache-Control: public, max-age=0, stale-while-revalidate=60, stale-if-error=86400\r\n" }, { "\r\nContent-Type" }, "raw" },
 	{ "CSP and referrer off", 200, CT_HTML, "b", "", 0, 5, NULL, NULL, "", "",
 	  { "X-Content-Type-Options: nosniff\r\n" },
 	  { "Content-Security-Policy", "Referrer-Policy" }, "b" },
@@ -216,6 +217,64 @@ test_serialize(void **state)
 			line = end + 2;
 		}
 		free(headers);
+		buf_release(&out);
+		response_release(&resp);
+		config_free(cfg);
+	}
+	CHECK_DONE();
+}
+
+/* Cache-Control: the RFC 5861 extensions from the config, capped by what
+ * the page allows (a scheduled article), and "immutable" alone for a URL
+ * that names its content. */
+static const struct cc_row {
+	const char *name;
+	long max_age, stale_max;
+	bool immutable;
+	const char *swr, *sie;           /* config values, NULL: defaults */
+	const char *want;                /* the whole header line */
+} cc_rows[] = {
+	{ "defaults", 60, -1, false, NULL, NULL,
+	  "Cache-Control: public, max-age=60, stale-while-revalidate=60, stale-if-error=86400\r\n" },
+	{ "configured", 30, -1, false, "5", "600",
+	  "Cache-Control: public, max-age=30, stale-while-revalidate=5, stale-if-error=600\r\n" },
+	{ "off", 30, -1, false, "0", "0", "Cache-Control: public, max-age=30\r\n" },
+	{ "capped by a due article", 10, 7, false, NULL, NULL,
+	  "Cache-Control: public, max-age=10, stale-while-revalidate=7, stale-if-error=7\r\n" },
+	{ "due at the end of max-age", 4, 0, false, NULL, NULL,
+	  "Cache-Control: public, max-age=4\r\n" },
+	{ "fingerprinted asset", 31536000, -1, true, NULL, NULL,
+	  "Cache-Control: public, max-age=31536000, immutable\r\n" },
+	{ "no-cache has no extensions", -1, -1, false, NULL, NULL,
+	  "Cache-Control: no-cache\r\n" },
+};
+
+static void
+test_cache_control(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NROWS(cc_rows); i++) {
+		const struct cc_row *r = &cc_rows[i];
+		struct config *cfg = config_new_defaults();
+		struct response resp;
+		struct buf out = BUF_INIT;
+		size_t header_len;
+		char *line;
+
+		assert_non_null(cfg);
+		if (r->swr)
+			assert_int_equal(config_set(cfg, "stale_while_revalidate", r->swr, "t", 0, NULL), XP_OK);
+		if (r->sie)
+			assert_int_equal(config_set(cfg, "stale_if_error", r->sie, "t", 0, NULL), XP_OK);
+		response_init(&resp);
+		resp.max_age = r->max_age;
+		resp.stale_max = r->stale_max;
+		resp.immutable = r->immutable;
+		http_serialize(&resp, cfg, &out, &header_len);
+		line = strstr(out.data, "Cache-Control:");
+		CHECK(line != NULL && strncmp(line, r->want, strlen(r->want)) == 0,
+		    "row %zu (%s): got \"%.100s\", want \"%s\"", i, r->name,
+		    line ? line : "(none)", r->want);
 		buf_release(&out);
 		response_release(&resp);
 		config_free(cfg);
@@ -408,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_not_modified),
 		cmocka_unit_test(test_serialize),
+		cmocka_unit_test(test_cache_control),
 		cmocka_unit_test(test_serialize_appends),
 		cmocka_unit_test(test_etag),
 	};

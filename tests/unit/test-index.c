@@ -358,6 +358,78 @@ describe(const struct index *idx, char *out, size_t size)
 
 /* index_apply must give exactly what a rebuild gives, change after
  * change: edits, moves in the order, new and removed articles and tags. */
+/* The change history Last-Modified is taken from: what changes the set
+ * or order moves order_changed, any change moves changed, an article that
+ * stays keeps its date and a new version dates from the change. */
+static const struct {
+	const char *name;
+	const char *gone;                 /* slug of the base article that goes */
+	struct spec added;                /* slug NULL: nothing added */
+	bool changed, order_changed, b_new;
+} history_rows[] = {
+	{ "nothing", NULL, { NULL, NULL, false }, false, false, false },
+	{ "edit in place", "b", { "b", "2026-01-02", false }, true, false, true },
+	{ "deletion", "b", { NULL, NULL, false }, true, true, false },
+	{ "new date", "b", { "b", "2026-01-05", false }, true, true, true },
+	{ "made a draft", "b", { "b", "2026-01-02", true }, true, true, false },
+	{ "addition", NULL, { "d", "2026-01-04", false }, true, true, false },
+	{ "draft added", NULL, { "d", "2026-01-04", true }, false, false, false },
+};
+
+#define PAST ((time_t)1780000000)   /* 2026-05-28, after every fixture */
+
+static void
+test_history(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < NROWS(history_rows); r++) {
+		struct article *base[3] = { make("a", "2026-01-01", false),
+		    make("b", "2026-01-02", false), make("c", "2026-01-03", false) };
+		struct article *gone[1], *added[1], *b;
+		struct index *old = index_new(base, 3, 1), *idx;
+		size_t ngone = 0, nadded = 0;
+		time_t before;
+
+		assert_non_null(old);
+		/* A past after the articles' dates, so that "now" is told
+		 * apart from it, and an article's own date from its history. */
+		old->changed = old->order_changed = PAST;
+		for (size_t i = 0; i < old->count; i++)
+			old->since[i] = PAST;
+		if (history_rows[r].gone)
+			gone[ngone++] = base[1];
+		if (history_rows[r].added.slug)
+			added[nadded++] = make(history_rows[r].added.slug,
+			    history_rows[r].added.published, history_rows[r].added.draft);
+		before = time(NULL);
+		idx = index_apply(old, gone, ngone, added, nadded, 2);
+		assert_non_null(idx);
+		CHECK((idx->changed >= before) == history_rows[r].changed &&
+		    (idx->changed == PAST) == !history_rows[r].changed,
+		    "row %zu (%s): changed %lld", r, history_rows[r].name,
+		    (long long)idx->changed);
+		CHECK((idx->order_changed >= before) == history_rows[r].order_changed &&
+		    (idx->order_changed == PAST) == !history_rows[r].order_changed,
+		    "row %zu (%s): order_changed %lld", r, history_rows[r].name,
+		    (long long)idx->order_changed);
+		CHECK(index_since(idx, base[0]) == PAST,
+		    "row %zu (%s): an untouched article's date moved to %lld", r,
+		    history_rows[r].name, (long long)index_since(idx, base[0]));
+		b = strmap_get(&idx->by_slug, "b");
+		if (history_rows[r].b_new)
+			CHECK(b != NULL && b != base[1] && index_since(idx, b) >= before,
+			    "row %zu (%s): the new version is not dated now", r,
+			    history_rows[r].name);
+		index_unref(idx);
+		index_unref(old);
+		for (size_t i = 0; i < 3; i++)
+			article_unref(base[i]);
+		if (nadded)
+			article_unref(added[0]);
+	}
+	CHECK_DONE();
+}
+
 static void
 test_apply_matches_rebuild(void **state)
 {
@@ -423,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_refs),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_apply_matches_rebuild),
+		cmocka_unit_test(test_history),
 	};
 
 	xmlInitParser();
