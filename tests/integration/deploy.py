@@ -438,6 +438,34 @@ def apache_cache_root(d):
     return root
 
 
+def shipped_nginx_site(name, socks, port, d, fleet=False, replace=None):
+    """conf/NAME as shipped, with only the deployment's socket(s) (SOCKS),
+    port and cache folder (under D) replaced, and the REPLACE pairs (such
+    as the articles folder) that a person sets when installing it."""
+    text = read(os.path.join(ROOT, "conf", name))
+    if fleet:
+        for i, s in enumerate(socks, 1):
+            old = "unix:/run/xsltpress/xsltpress-%d.sock" % i
+            ensure(old in text, "%s has no server %s" % (name, old))
+            text = text.replace(old, "unix:" + s)
+    else:
+        ensure(CONF_SOCKET in text, "%s has no %s" % (name, CONF_SOCKET))
+        text = text.replace("unix:" + CONF_SOCKET, "unix:" + socks[0])
+    for a, b in (replace or {}).items():
+        ensure(a in text, "%s does not mention %s" % (name, a))
+        text = text.replace(a, b)
+    m = re.search(r"^fastcgi_cache_path (\S+) ", text, re.M)
+    ensure(m, "%s has no fastcgi_cache_path: the micro-cache is not on" % name)
+    cache = os.path.join(d, "nginx-cache")
+    os.makedirs(cache, exist_ok=True)
+    text = text.replace(m.group(1) + " ", cache + " ")
+    text = re.sub(r"^\s*listen\s+\[::\]:80(\s[^;]*)?;\s*$", "", text, flags=re.M)
+    ensure(re.search(r"^\s*listen\s+80(\s[^;]*)?;", text, re.M), "%s: no listen 80" % name)
+    text = re.sub(r"^(\s*)listen\s+80(\s[^;]*)?;", r"\1listen 127.0.0.1:%d\2;" % port,
+                  text, flags=re.M)
+    return text
+
+
 def apache_site(name, port, repl):
     text = read(os.path.join(CONF, name))
     ensure("<VirtualHost *:80>" in text, "%s: no <VirtualHost *:80>" % name)

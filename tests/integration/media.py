@@ -438,15 +438,11 @@ def check(ctx):
 def site_conf(ctx):
     articles = ctx.site()
     st = ctx.start(articles)
-    text = read(os.path.join(ROOT, "conf", "nginx-site.conf")).decode()
-    for a, b in (("unix:/run/xsltpress/xsltpress.sock", "unix:" + st.sock),
-                 ("/srv/xsltpress/articles", articles)):
-        ensure(a in text, "nginx-site.conf does not mention %s" % a)
-        text = text.replace(a, b)
+    import deploy as dp
     port = stk.free_port()
-    text = re.sub(r"^\s*listen\s+\[::\]:80;\s*$", "", text, flags=re.M)
-    text = re.sub(r"^(\s*)listen\s+80;", r"\1listen 127.0.0.1:%d;" % port, text, flags=re.M)
     d = ctx.tmpdir()
+    text = dp.shipped_nginx_site("nginx-site.conf", [st.sock], port, d,
+                                 replace={"/srv/xsltpress/articles": articles})
     conf = os.path.join(d, "nginx.conf")
     write(conf, ("pid %s/nginx.pid;\nerror_log %s/error.log;\nevents { worker_connections 64; }\n"
                  "http {\n client_body_temp_path %s/cb; proxy_temp_path %s/p;"
@@ -505,8 +501,10 @@ def apache_conf(ctx):
         os.makedirs(os.path.join(d, "htdocs"))
         site = dp.apache_site("apache-proxy-fcgi.conf", port, {
             dp.CONF_SOCKET: sock, "/var/www/html": os.path.join(d, "htdocs"),
-            "/srv/xsltpress/articles": articles})
-        ap = dp.Apache(d, port, ["proxy", "proxy_fcgi", "alias", "headers", "mime"], site)
+            "/srv/xsltpress/articles": articles,
+            dp.APACHE_CACHE_ROOT: dp.apache_cache_root(d)})
+        ap = dp.Apache(d, port, ["proxy", "proxy_fcgi", "alias", "mime"] +
+                       dp.APACHE_CACHE_MODULES, site)
         ap.start()
         page, imgs = check_article_images(origin, articles, "pics")
         for i in imgs:

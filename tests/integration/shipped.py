@@ -174,27 +174,7 @@ class Site:
 
 
 def shipped_nginx(name, site, fleet=False):
-    """conf/NAME as shipped, with only the deployment's socket(s), port and
-    cache folder replaced."""
-    text = dp.read(os.path.join(CONF, name))
-    if fleet:
-        for i, s in enumerate(site.socks, 1):
-            old = "unix:/run/xsltpress/xsltpress-%d.sock" % i
-            ensure(old in text, "%s has no server %s" % (name, old))
-            text = text.replace(old, "unix:" + s)
-    else:
-        ensure(dp.CONF_SOCKET in text, "%s has no %s" % (name, dp.CONF_SOCKET))
-        text = text.replace("unix:" + dp.CONF_SOCKET, "unix:" + site.socks[0])
-    m = re.search(r"^fastcgi_cache_path (\S+) ", text, re.M)
-    ensure(m, "%s has no fastcgi_cache_path: the micro-cache is not on" % name)
-    cache = os.path.join(site.d, "nginx-cache")
-    os.makedirs(cache, exist_ok=True)
-    text = text.replace(m.group(1) + " ", cache + " ")
-    text = re.sub(r"^\s*listen\s+\[::\]:80(\s[^;]*)?;\s*$", "", text, flags=re.M)
-    ensure(re.search(r"^\s*listen\s+80(\s[^;]*)?;", text, re.M), "%s: no listen 80" % name)
-    text = re.sub(r"^(\s*)listen\s+80(\s[^;]*)?;", r"\1listen 127.0.0.1:%d\2;" % site.port,
-                  text, flags=re.M)
-    return text
+    return dp.shipped_nginx_site(name, site.socks, site.port, site.d, fleet=fleet)
 
 
 def debian_main(d, name, site_text):
