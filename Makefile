@@ -99,3 +99,4 @@ clean:
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 -include mk/install.mk
+-include mk/static.mk

@@ -81,6 +81,11 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	}
 	fp = hash_u64(hash_u64(fp, site->sheets->fingerprint),
 	    site->cfg->fingerprint);
+	/* A page's links carry its mount; a FastCGI server may mount one
+	 * site at several SCRIPT_NAMEs, so the mount keys the cache too. */
+	if (pc->req->base_path != NULL &&
+	    strcmp(pc->req->base_path, site->cfg->base_path) != 0)
+		fp = hash_str(fp, pc->req->base_path);
 	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"",
 	    (unsigned long long)fp);
 	if (http_not_modified(pc->req, resp->etag, resp->last_modified)) {
