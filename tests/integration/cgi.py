@@ -62,7 +62,7 @@ def cgi_run(binary, path, env_extra=None, cwd=None, argv=None, query="", timeout
     (Response, stderr text, returncode)."""
     uri = MOUNT + path + ("?" + query if query else "")
     env = {
-        "PATH": "/usr/bin:/bin",
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
         "GATEWAY_INTERFACE": "CGI/1.1",
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": MOUNT,
@@ -349,7 +349,7 @@ class Parts:
         def check():
             p = subprocess.run(wrap + ["/xsltpress", "-c", "/site/blog.cgi", "check"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
-                               env={"PATH": "/usr/bin:/bin"})
+                               env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
             ensure(p.returncode == 0, "check exited %d: %s" % (p.returncode, p.stdout[-300:]))
             ensure(b"fine" in p.stderr, "check did not say fine: %r" % p.stderr[-200:])
         self.r.check("static: in an empty chroot, check", check)
