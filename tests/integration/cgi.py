@@ -28,6 +28,8 @@ a free port, workers as www-data, as in tests/integration/deploy.py):
                  `check`; as FastCGI, three 13-byte PARAMS records with a
                  2 GiB name length do not grow the process and it keeps
                  serving; then the CGI checks of run.py against it
+  dist-cgi       make dist-cgi's archive unpacked as its README.txt says:
+                 the three-line blog.cgi answers the listing
 
 The last line is exactly "N passed, N failed"; exit status 1 on failure.
 """
@@ -222,9 +224,6 @@ class Parts:
         def warm_reads_nothing():
             r, err, rc = cgi_run(self.bin, "/", env, cwd=d)
             ensure(r.status == 200, "first CGI request answered %s: %s" % (r.status, err[-300:]))
-            made = os.path.join(home, ".cache", "xsltpress")
-            ensure(os.path.isdir(made) and os.listdir(made),
-                   "no metadata cache under %s" % made)
             r, err, rc = cgi_run(self.bin, "/", env, cwd=d,
                                  wrap=["strace", "-f", "-qq", "-e", "trace=open,openat",
                                        "-o", trace])
@@ -232,6 +231,9 @@ class Parts:
             opened = [l for l in open(trace) if arts + "/" in l and ".xml" in l]
             ensure(not opened, "the second request opened %d article files, e.g. %s"
                    % (len(opened), opened[:1]))
+            made = os.path.join(home, ".cache", "xsltpress")
+            ensure(os.path.isdir(made) and os.listdir(made),
+                   "no metadata cache under %s" % made)
         self.r.check("cgi default cache: a second request at 2,000 articles opens no article file",
                      warm_reads_nothing)
 
@@ -389,6 +391,37 @@ class Parts:
         ensure(fcgi_get(sock, "/")[0] == 200, "FastCGI / did not answer 200 after")
         deploy.stop(p)
 
+    def dist_cgi(self):
+        """What a customer downloads, unpacked as its README.txt says:
+        ~/xsltpress/ and ~/public_html/cgi-bin/blog.cgi with its first
+        line set to the program's path."""
+        p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, "dist-cgi"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+        ensure(p.returncode == 0, "make dist-cgi: %s" % p.stdout[-500:])
+        tgz = re.findall(rb"dist-cgi: (\S+\.tar\.gz)", p.stdout)
+        ensure(tgz, "make dist-cgi named no archive")
+        path = os.path.join(ROOT, tgz[-1].decode())
+        ensure(re.search(r"xsltpress-[0-9.]+-x86_64-linux-cgi\.tar\.gz$", path), "archive %s" % path)
+        d = deploy.mkdtemp("dist")
+        home = os.path.join(d, "home")
+        os.makedirs(home)
+        subprocess.run(["tar", "-C", home, "-xzf", path], check=True, timeout=60)
+        top = os.path.join(home, os.listdir(home)[0])
+        for f in ("xsltpress", "blog.cgi", "htaccess", "README.txt", "site/xslt/layout.xsl",
+                  "site/xslt/style.css"):
+            ensure(os.path.exists(os.path.join(top, f)), "the archive has no %s" % f)
+        os.rename(top, os.path.join(home, "xsltpress"))
+        cgibin = os.path.join(home, "public_html", "cgi-bin")
+        os.makedirs(cgibin)
+        lines = open(os.path.join(home, "xsltpress", "blog.cgi")).read().splitlines()
+        ensure(len(lines) == 3 and lines[0].startswith("#!"), "blog.cgi is not three lines: %r" % lines)
+        lines[0] = "#!" + os.path.join(home, "xsltpress", "xsltpress")
+        script = os.path.join(cgibin, "blog.cgi")
+        deploy.write(script, "\n".join(lines) + "\n", mode=0o755)
+        r, err, rc = cgi_run(None, "/", {"HOME": home}, cwd=cgibin, argv=[script])
+        ensure(rc == 0 and r.status == 200, "the unpacked blog.cgi answered %s: %s" % (r.status, err[-300:]))
+        links_under(r, MOUNT, "unpacked blog.cgi")
+
     def static_integration(self):
         """run.py's CGI checks (same pages as nginx, raw format, HEAD, the
         metadata cache) with the static binary behind nginx and as CGI."""
@@ -414,6 +447,8 @@ class Parts:
         self.part("cgi default cache", self.default_cache)
         self.part("apache cgi-bin", self.apache)
         self.part("static", self.static_bin)
+        self.part("dist-cgi", lambda: self.r.check("dist-cgi: the archive, unpacked as its"
+                                                   " README says, serves", self.dist_cgi))
         self.part("static run.py", lambda: self.r.check("static: run.py CGI checks ran",
                                                          self.static_integration))
 
