@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "date.h"
 #include "request.h"
@@ -80,12 +81,28 @@ set_bad(struct request *r, int status, const char *reason)
 	return XP_OK;
 }
 
+/* True when FILE (SCRIPT_FILENAME) is a regular file.  Under FastCGI a
+ * web server also fills SCRIPT_NAME for programs that serve a whole tree:
+ * mod_fcgid's virtual wrapper at "/" passes SCRIPT_NAME=/page and
+ * PATH_INFO=/2/ for /page/2/, naming a file that does not exist.  Only a
+ * script that exists is a mount. */
+static bool
+script_file_exists(const char *file)
+{
+	struct stat sb;
+
+	return file != NULL && file[0] == '/' && stat(file, &sb) == 0 &&
+	    S_ISREG(sb.st_mode);
+}
+
 /* The mount SCRIPT_NAME gives for the decoded PATH, as a new string
  * "SCRIPT_NAME/" (caller frees), or NULL when it gives none: it must be a
  * clean absolute path (it goes into every link unescaped) that PATH
- * continues with '/', or equals as plain CGI. */
+ * continues with '/', or equals as plain CGI; under FastCGI the script
+ * (SCRIPT_FILENAME, FILE) must exist. */
 static char *
-script_mount(const char *script, const char *path, enum request_mount mount)
+script_mount(const char *script, const char *file, const char *path,
+    enum request_mount mount)
 {
 	size_t n = script ? strlen(script) : 0;
 	char *base;
@@ -97,6 +114,8 @@ script_mount(const char *script, const char *path, enum request_mount mount)
 	    path_is_unsafe(script) || strncmp(path, script, n) != 0)
 		return NULL;
 	if (path[n] != '/' && !(path[n] == '\0' && mount == MOUNT_SCRIPT_CGI))
+		return NULL;
+	if (mount == MOUNT_SCRIPT && !script_file_exists(file))
 		return NULL;
 	if ((base = malloc(n + 2)) == NULL)
 		return NULL;
@@ -173,8 +192,8 @@ request_parse_mounted(struct request *r, request_param_fn *get, void *ctx,
 		free(decoded);
 		return set_bad(r, 400, "the path has dot segments or control bytes");
 	}
-	if ((r->base_path = script_mount(get(ctx, "SCRIPT_NAME"), decoded,
-	    mount)) != NULL)
+	if ((r->base_path = script_mount(get(ctx, "SCRIPT_NAME"),
+	    get(ctx, "SCRIPT_FILENAME"), decoded, mount)) != NULL)
 		base_path = r->base_path;
 	else if ((r->base_path = strdup(base_path)) == NULL) {
 		free(decoded);

@@ -40,11 +40,13 @@ struct request {
  * (only when the config does not set base_path).  The site is mounted at
  * SCRIPT_NAME when it is non-empty and the request path continues it
  * with '/' (a CGI at /cgi-bin/blog.cgi/...); as plain CGI the bare script
- * path counts too, and is redirected to SCRIPT_NAME/.  A rewrite that
- * hides the script leaves REQUEST_URI outside SCRIPT_NAME: base_path. */
+ * path counts too, and is redirected to SCRIPT_NAME/; under FastCGI the
+ * script (SCRIPT_FILENAME) must exist, as servers fill SCRIPT_NAME for
+ * programs serving a whole tree too.  A rewrite that hides the script
+ * leaves REQUEST_URI outside SCRIPT_NAME: base_path. */
 enum request_mount {
 	MOUNT_CONFIG,     /* base_path only (export, render, base_path set) */
-	MOUNT_SCRIPT,     /* FastCGI: SCRIPT_NAME followed by '/' */
+	MOUNT_SCRIPT,     /* FastCGI: an existing script's SCRIPT_NAME + '/' */
 	MOUNT_SCRIPT_CGI, /* CGI: SCRIPT_NAME, with or without the '/' */
 };
 

@@ -315,37 +315,43 @@ static void
 test_script_mount(void **state)
 {
 	static const struct {
-		const char *name, *script, *uri, *base;
+		const char *name, *script, *file, *uri, *base;
 		enum request_mount mount;
 		const char *want_base, *want_path;  /* want_path NULL: outside */
 	} mrows[] = {
-		{ "CGI listing", "/cgi-bin/blog.cgi", "/cgi-bin/blog.cgi/", "/",
+		{ "CGI listing", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/", "/",
 		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "/" },
-		{ "CGI page 2", "/cgi-bin/blog.cgi", "/cgi-bin/blog.cgi/page/2/?x", "/",
+		{ "CGI page 2", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/page/2/?x", "/",
 		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "/page/2/" },
-		{ "CGI bare script: redirected", "/cgi-bin/blog.cgi", "/cgi-bin/blog.cgi", "/",
+		{ "CGI bare script: redirected", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi", "/",
 		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "" },
-		{ "FastCGI bare script: no mount", "/cgi-bin/blog.fcgi", "/cgi-bin/blog.fcgi", "/",
+		{ "FastCGI bare script: no mount", "/cgi-bin/blog.fcgi", NULL, "/cgi-bin/blog.fcgi", "/",
 		  MOUNT_SCRIPT, "/", "/cgi-bin/blog.fcgi" },
-		{ "FastCGI under the script", "/blog.fcgi", "/blog.fcgi/tags/", "/",
+		{ "FastCGI under the script", "/blog.fcgi", "/proc/self/exe", "/blog.fcgi/tags/", "/",
 		  MOUNT_SCRIPT, "/blog.fcgi/", "/tags/" },
-		{ "nginx's SCRIPT_NAME is the whole path", "/page/2/", "/page/2/", "/",
+		{ "FastCGI, no SCRIPT_FILENAME: no mount", "/blog.fcgi", NULL, "/blog.fcgi/tags/", "/",
+		  MOUNT_SCRIPT, "/", "/blog.fcgi/tags/" },
+		{ "mod_fcgid virtual at /: no such script", "/page", "/nonexistent/page", "/page/2/", "/",
 		  MOUNT_SCRIPT, "/", "/page/2/" },
-		{ "nginx's SCRIPT_NAME of a file", "/feed.xml", "/feed.xml", "/",
+		{ "FastCGI, SCRIPT_FILENAME a folder: no mount", "/tmp", "/tmp", "/tmp/x/", "/",
+		  MOUNT_SCRIPT, "/", "/tmp/x/" },
+		{ "nginx's SCRIPT_NAME is the whole path", "/page/2/", NULL, "/page/2/", "/",
+		  MOUNT_SCRIPT, "/", "/page/2/" },
+		{ "nginx's SCRIPT_NAME of a file", "/feed.xml", NULL, "/feed.xml", "/",
 		  MOUNT_SCRIPT, "/", "/feed.xml" },
-		{ "empty SCRIPT_NAME", "", "/page/2/", "/",
+		{ "empty SCRIPT_NAME", "", NULL, "/page/2/", "/",
 		  MOUNT_SCRIPT_CGI, "/", "/page/2/" },
-		{ "rewrite hides the script: base_path", "/blog/xsltpress.cgi", "/blog/page/2/", "/blog/",
+		{ "rewrite hides the script: base_path", "/blog/xsltpress.cgi", NULL, "/blog/page/2/", "/blog/",
 		  MOUNT_SCRIPT_CGI, "/blog/", "/page/2/" },
-		{ "prefix of a longer name is no mount", "/blog.cgi", "/blog.cgix/", "/",
+		{ "prefix of a longer name is no mount", "/blog.cgi", NULL, "/blog.cgix/", "/",
 		  MOUNT_SCRIPT_CGI, "/", "/blog.cgix/" },
-		{ "base_path set: SCRIPT_NAME ignored", "/cgi-bin/blog.cgi", "/cgi-bin/blog.cgi/", "/",
+		{ "base_path set: SCRIPT_NAME ignored", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/", "/",
 		  MOUNT_CONFIG, "/", "/cgi-bin/blog.cgi/" },
-		{ "unsafe SCRIPT_NAME bytes: no mount", "/cgi bin/b\"x", "/cgi%20bin/b%22x/", "/",
+		{ "unsafe SCRIPT_NAME bytes: no mount", "/cgi bin/b\"x", NULL, "/cgi%20bin/b%22x/", "/",
 		  MOUNT_SCRIPT_CGI, "/", "/cgi bin/b\"x/" },
-		{ "dot segment in SCRIPT_NAME: no mount", "/a/../b.cgi", "/a/../b.cgi/", "/",
+		{ "dot segment in SCRIPT_NAME: no mount", "/a/../b.cgi", NULL, "/a/../b.cgi/", "/",
 		  MOUNT_SCRIPT_CGI, NULL, NULL },
-		{ "encoded script path still matches", "/blog.cgi", "/blog%2Ecgi/tags/", "/",
+		{ "encoded script path still matches", "/blog.cgi", NULL, "/blog%2Ecgi/tags/", "/",
 		  MOUNT_SCRIPT_CGI, "/blog.cgi/", "/tags/" },
 	};
 
@@ -353,7 +359,8 @@ test_script_mount(void **state)
 	for (size_t i = 0; i < NROWS(mrows); i++) {
 		struct params in = { { { "REQUEST_METHOD", "GET" },
 			{ "REQUEST_URI", mrows[i].uri },
-			{ "SCRIPT_NAME", mrows[i].script } } };
+			{ "SCRIPT_NAME", mrows[i].script },
+			{ "SCRIPT_FILENAME", mrows[i].file } } };
 		struct request req;
 		struct xp_error err;
 
