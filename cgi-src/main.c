@@ -53,7 +53,9 @@ usage(FILE *out)
 	    "passes a listening socket, or as CGI when GATEWAY_INTERFACE is set.\n"
 	    "The config file is -c, else $XSLTPRESS_CONF, else %s when it\n"
 	    "exists, else %s; any key may be overridden as\n"
-	    "XSLTPRESS_<KEY> in the environment.\n",
+	    "XSLTPRESS_<KEY> in the environment.  A CGI script whose first\n"
+	    "line is \"#!/path/to/xsltpress\" and whose other lines are config\n"
+	    "lines is its own config file.\n",
 	    XP_DEFAULT_CONF, XP_SYSTEM_CONF);
 }
 

@@ -7,9 +7,11 @@
 #   DIR/root/   include/ and lib/ of static libxml2, libxslt, libexslt, libfcgi
 #   DIR/kinc/   the kernel's uapi headers (linux/, asm/) for musl-gcc
 #
-# Each library is built once: DIR/root/.NAME-VERSION marks it done, so a
-# second run takes no time.  Configured small: no ICU, lzma, zlib, Python,
-# HTTP/FTP, catalogs, modules, crypto, debugger.
+# Each library is built once: DIR/root/.NAME-VERSION-SUM marks it done (SUM
+# of this script and the patch: a changed option rebuilds), so a second run
+# takes no time.  Configured small: no ICU, lzma, zlib, Python,
+# HTTP/FTP, catalogs, modules, schemas, readers/writers, crypto, debugger:
+# only what libxslt and the program use.
 #
 # libfcgi carries scripts/libfcgi-param-cap.patch: the packaged 2.4.2
 # reserves a parameter's announced length before reading it (a 13-byte
@@ -26,6 +28,7 @@ mkdir -p "$dir/src" "$dir/root/lib" "$dir/root/include" "$dir/kinc"
 dir=$(cd "$dir" && pwd)
 root=$dir/root
 jobs=$(nproc 2>/dev/null || echo 2)
+sum=$(cat "$0" "$here/libfcgi-param-cap.patch" | cksum | cut -d' ' -f1)
 export CC=musl-gcc
 export CFLAGS="-O2 -ffunction-sections -fdata-sections"
 
@@ -88,14 +91,18 @@ kernel_headers() {
 
 build_libxml2() {
     src=$(fetch libxml2)
-    stamp=$root/.$(basename "$src")
+    stamp=$root/.$(basename "$src")-$sum
     [ -e "$stamp" ] && return 0
     echo "static-libs.sh: building $(basename "$src")" >&2
     (cd "$src" &&
+     { [ ! -f Makefile ] || make -s distclean >/dev/null 2>&1 || true; } &&
      ./configure -q --prefix="$root" --disable-shared --enable-static \
         --without-python --without-icu --without-lzma --without-zlib \
         --without-http --without-ftp --without-catalog --without-modules \
-        --without-debug --without-docbook --without-legacy --with-threads &&
+        --without-debug --without-docbook --without-legacy --with-threads \
+        --without-schemas --without-schematron --without-c14n \
+        --without-reader --without-writer --without-regexps \
+        --without-pattern &&
      make -s -j"$jobs" libxml2.la &&
      make -s install-libLTLIBRARIES install-pkgconfigDATA \
         install-binSCRIPTS install-m4dataDATA &&
@@ -105,10 +112,11 @@ build_libxml2() {
 
 build_libxslt() {
     src=$(fetch libxslt)
-    stamp=$root/.$(basename "$src")
+    stamp=$root/.$(basename "$src")-$sum
     [ -e "$stamp" ] && return 0
     echo "static-libs.sh: building $(basename "$src")" >&2
     (cd "$src" &&
+     { [ ! -f Makefile ] || make -s distclean >/dev/null 2>&1 || true; } &&
      PKG_CONFIG_LIBDIR=$root/lib/pkgconfig PKG_CONFIG_PATH= \
      ./configure -q --prefix="$root" --disable-shared --enable-static \
         --with-libxml-prefix="$root" --without-python --without-crypto \
@@ -124,7 +132,7 @@ build_libxslt() {
 # two files the program uses need only a small fcgi_config.h.
 build_libfcgi() {
     src=$(fetch libfcgi)
-    stamp=$root/.$(basename "$src")
+    stamp=$root/.$(basename "$src")-$sum
     [ -e "$stamp" ] && return 0
     echo "static-libs.sh: building $(basename "$src") with the param cap" >&2
     (cd "$src" &&
