@@ -32,7 +32,13 @@ SUITES=${SUITES:-unit integration reader live hostile deploy cgi browser fuzz as
 total_pass=0
 total_fail=0
 LOG=$(mktemp "${TMPDIR:-/tmp}/xsltpress-tests.XXXXXX")
-trap 'rm -f "$LOG"' EXIT
+# A CGI without cache_dir keeps its metadata cache under $XDG_CACHE_HOME,
+# one folder per articles folder: the tests' many temporary sites get the
+# run's own, removed at the end, not the user's ~/.cache.
+XDG_CACHE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/xsltpress-cache.XXXXXX")
+export XDG_CACHE_HOME
+static_pid=
+trap 'rm -f "$LOG"; rm -rf "$XDG_CACHE_HOME"; [ -z "$static_pid" ] || kill "$static_pid" 2>/dev/null' EXIT
 
 # add the "N passed, N failed" line of $LOG; a suite that printed none
 # counts as one failure
@@ -81,7 +87,6 @@ count_plain() {
 # Debian's sources: minutes from scratch, seconds once built/ holds them).
 # It starts now, at the lowest priority, so it is done by the time the
 # suite runs without adding its minutes to the run.
-static_pid=
 case " $SUITES " in
 *" cgi "*)
     STATIC_LOG=$(mktemp "${TMPDIR:-/tmp}/xsltpress-static.XXXXXX")
@@ -138,6 +143,7 @@ for suite in $SUITES; do
         if [ -n "$static_pid" ]; then
             wait "$static_pid"
             rc=$?
+            static_pid=
             tail -n 3 "$STATIC_LOG"
             echo "-- make static: exit $rc, finished $(( $(date +%s) - static_start )) s after it started"
             rm -f "$STATIC_LOG"
