@@ -20,7 +20,8 @@ a free port, workers as www-data, as in tests/integration/deploy.py):
   apache         a real Apache ScriptAlias /cgi-bin/ with the binary as
                  blog.cgi, crawled link by link from /cgi-bin/blog.cgi/;
                  a self-configuring blog.cgi ("#!/path/xsltpress" and
-                 config lines, relative paths); a broken one answers 500
+                 config lines, relative paths); a query without "=" (which
+                 Apache passes as arguments) is no command; a broken one answers 500
                  with a body and the error log names file and line
   static         build/static/xsltpress (make static): no dynamic section;
                  alone with the site in an empty chroot, as CGI (listing,
@@ -291,6 +292,15 @@ class Parts:
             ensure(r.status == 200 and b"/cgi-bin/self.cgi/articles/" in r.body,
                    "self.cgi search answered %s without results" % r.status)
         self.r.check(label + ": a self-configuring blog.cgi with relative paths", self_config)
+
+        def isindex():
+            # Apache passes a query without '=' to a CGI as arguments
+            for q in ("check", "-s127.0.0.1:1", "render%20/feed.xml"):
+                for script in ("blog.cgi", "self.cgi"):
+                    r = stk.http_request("GET", origin + "/cgi-bin/%s/?%s" % (script, q))
+                    ensure(r.status == 200 and b"<!DOCTYPE html>" in r.body,
+                           "%s/?%s answered %s %r" % (script, q, r.status, r.body[:80]))
+        self.r.check(label + ": a query without '=' is not taken as arguments", isindex)
 
         def broken():
             r = stk.http_request("GET", origin + "/cgi-bin/broken.cgi/")
