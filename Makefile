@@ -101,3 +101,4 @@ clean:
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 -include mk/install.mk
+-include mk/static.mk

@@ -48,9 +48,11 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -1012,6 +1014,11 @@ def bench_size(n, out):
         elif "g" not in SKIP or "h" not in SKIP:
             problem("stacks g and h need the static files of stack a")
 
+        # -- CGI, as a shared host runs it -----------------------------------------
+        if "cgi" not in SKIP:
+            result["cgi"] = cgi_listing(articles, tmp)
+            log("%d CGI listing: %s" % (n, result["cgi"]))
+
         # -- callgrind ----------------------------------------------------------
         if n <= CG_MAX:
             t = time.monotonic()
@@ -1025,6 +1032,61 @@ def bench_size(n, out):
         shutil.rmtree(tmp, ignore_errors=True)
     report_size(result, out)
     return result
+
+
+CGI_RUNS = 15
+STATIC_BIN = os.path.join(BUILD, "static", "xsltpress")
+
+
+def cgi_listing(articles, tmp):
+    """Milliseconds for the listing as CGI under /cgi-bin/blog.cgi with no
+    cache_dir (the default metadata cache, in a fresh $HOME): the first
+    request, which fills the cache, then the median of CGI_RUNS more; for
+    the ordinary build and, when built, the static one."""
+    res = {}
+    for name, binary in (("dynamic", BIN), ("static", STATIC_BIN)):
+        if not os.access(binary, os.X_OK):
+            continue
+        home = tempfile.mkdtemp(prefix="cgi-home.", dir=tmp)
+        env = engine_env(articles, {"HOME": home})
+        env.pop("XSLTPRESS_CACHE_DIR", None)
+        env.update(cgi_env("GET", "/cgi-bin/blog.cgi/", env))
+        env.update(SCRIPT_NAME="/cgi-bin/blog.cgi", PATH_INFO="/")
+        times, cpu = [], []
+        for _ in range(CGI_RUNS + 1):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.monotonic()
+            r = subprocess.run([binary, "-c", CONF], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1800)
+            times.append((time.monotonic() - t) * 1000)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU time too: on a shared machine the wall clock is mostly
+            # other processes' load
+            cpu.append((r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) * 1000)
+            if r.returncode != 0 or parse_cgi_output(r.stdout).status != 200:
+                problem("CGI listing (%s) failed: %s" % (name, r.stderr[-300:]))
+                break
+        else:
+            res[name] = {"first_ms": times[0], "p50_ms": statistics.median(times[1:]),
+                         "cpu_p50_ms": statistics.median(cpu[1:])}
+    return res
+
+
+def report_cgi_ratio(results, out):
+    """The CGI listing at the largest size against the smallest: the
+    shared-hosting target is about 3x at most (2,000 against 20)."""
+    have = [r for r in results if r.get("cgi")]
+    if len(have) < 2:
+        return
+    lo, hi = have[0], have[-1]
+    for name in lo["cgi"]:
+        if name in hi["cgi"]:
+            h, l = hi["cgi"][name], lo["cgi"][name]
+            out.write("CGI listing (%s), %s against %s articles: %.1fx wall (%.1f / %.1f ms),"
+                      " %.1fx CPU (%.1f / %.1f ms); target <= 3x\n"
+                      % (name, format(hi["size"], ","), format(lo["size"], ","),
+                         h["p50_ms"] / l["p50_ms"], h["p50_ms"], l["p50_ms"],
+                         h["cpu_p50_ms"] / l["cpu_p50_ms"], h["cpu_p50_ms"], l["cpu_p50_ms"]))
 
 
 def report_size(res, out):
@@ -1081,6 +1143,9 @@ def report_size(res, out):
         w("search %-22s %6s results  p50 %-9s p99 %-9s %s req/s (1 connection, uncached)\n"
           % ('"%s"' % q, r.get("results"), fmt_ms(r["p50"]), fmt_ms(r["p99"]),
              "%.1f" % r["rps"] if r["rps"] is not None else "-"))
+    for name, c in (res.get("cgi") or {}).items():
+        w("CGI listing (%s build, default metadata cache): first %.1f ms, then p50 %.1f ms"
+          " (CPU %.1f ms)\n" % (name, c["first_ms"], c["p50_ms"], c["cpu_p50_ms"]))
     cg = res["callgrind"]
     if cg and "note" not in cg:
         for mode, pages in cg.items():
@@ -1134,6 +1199,7 @@ def main():
             results.append(bench_size(n, out))
     finally:
         stop_all()
+        report_cgi_ratio(results, out)
         out.write("\nengine problems seen: %s\n" % ("none" if not PROBLEMS else ""))
         for p in PROBLEMS:
             out.write("  - %s\n" % p)

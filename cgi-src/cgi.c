@@ -1,12 +1,20 @@
 /* cgi.c - one request from the environment (CGI), or from the command
- * line (the render command), answered on a stream. */
+ * line (the render command), answered on a stream; and what a CGI needs
+ * around it: a default metadata cache, and an answer when it cannot serve. */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "frontend.h"
 #include "http.h"
+#include "hash.h"
+#include "log.h"
 
 /* Bodies are never used; this much is read so the answer gets through. */
 #define CGI_BODY_DRAIN_MAX (16UL << 20)
@@ -53,7 +61,11 @@ respond(struct server *s, request_param_fn *get, void *ctx, FILE *out,
 	off_t file_len;
 	int file_fd;
 
-	st = request_parse(&req, get, ctx, site->cfg->base_path, err);
+	/* As CGI the web server's SCRIPT_NAME says where we are mounted,
+	 * unless the config says it; the render command has no SCRIPT_NAME. */
+	st = request_parse_mounted(&req, get, ctx, site->cfg->base_path,
+	    get == env_param && !site->cfg->base_path_set ? MOUNT_SCRIPT_CGI
+	    : MOUNT_CONFIG, err);
 	if (st != XP_OK) {
 		site_unref(site);
 		return st;
@@ -103,4 +115,82 @@ enum xp_status
 cgi_render(struct server *s, const char *uri, FILE *out, struct xp_error *err)
 {
 	return respond(s, render_param, (void *)uri, out, err);
+}
+
+void
+cgi_fail(const struct xp_error *err)
+{
+	static const char page[] =
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>Site misconfigured</title></head>\n<body><h1>This site is "
+	    "misconfigured</h1>\n<p>It cannot show pages right now. The reason"
+	    " is in the web server's error log.</p></body></html>\n";
+
+	log_error(LOG_ERROR, err);
+	fputs("Status: 500 Internal Server Error\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n\r\n", stdout);
+	fputs(page, stdout);
+	fflush(stdout);
+}
+
+/* Makes DIR (and its missing parents) with mode 0700 and checks that it
+ * is a folder we own and may write: a shared /tmp must not hand us
+ * someone else's folder. */
+static bool
+usable_dir(char *dir)
+{
+	struct stat sb;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			*p = '/';
+			return false;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return false;
+	return lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    sb.st_uid == geteuid() && access(dir, W_OK | X_OK) == 0;
+}
+
+bool
+cgi_default_cache_dir(struct config *cfg, char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *tmp = getenv("TMPDIR");
+	char real[PATH_MAX], site[17];
+	struct passwd *pw;
+
+	if (cfg->cache_dir[0] != '\0')
+		return false;
+	/* One folder per articles folder: sites sharing a user stay apart. */
+	snprintf(site, sizeof(site), "%016llx", (unsigned long long)hash_str(
+	    HASH_INIT, realpath(cfg->articles_dir, real) ? real
+	    : cfg->articles_dir));
+	if (xdg != NULL && xdg[0] == '/') {
+		snprintf(out, size, "%s/xsltpress/%s", xdg, site);
+		if (usable_dir(out))
+			return true;
+	}
+	/* Under suexec HOME is often unset: the user's entry says it. */
+	if ((home == NULL || home[0] != '/') &&
+	    (pw = getpwuid(geteuid())) != NULL)
+		home = pw->pw_dir;
+	if (home != NULL && home[0] == '/') {
+		snprintf(out, size, "%s/.cache/xsltpress/%s", home, site);
+		if (usable_dir(out))
+			return true;
+	}
+	snprintf(out, size, "%s/xsltpress-%lu/%s",
+	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp",
+	    (unsigned long)geteuid(), site);
+	if (usable_dir(out))
+		return true;
+	out[0] = '\0';
+	return false;
 }

@@ -131,6 +131,9 @@ config_set(struct config *cfg, const char *name, const char *value,
 		    "unknown key \"%s\"", name);
 	if ((st = set_value(cfg, k, name, value, origin, line, err)) == XP_OK)
 		cfg->fingerprint = config_fingerprint(cfg);
+	/* Only a base path someone wrote overrides a CGI's SCRIPT_NAME. */
+	if (st == XP_OK && strcmp(name, "base_path") == 0)
+		cfg->base_path_set = strcmp(origin, "defaults") != 0;
 	return st;
 }
 
@@ -365,6 +368,119 @@ read_text_file(const char *path, char **out, struct xp_error *err)
 	return XP_OK;
 }
 
+/* ---- Paths in a config file are taken from that file's folder ----------
+ *
+ * As git does for its includes: a config can move with the site it
+ * describes, and a CGI (whose working directory is its own folder) finds
+ * the same files as `xsltpress check` run from anywhere.  Only values
+ * written in the file move; defaults and XSLTPRESS_* from the environment
+ * stay relative to the working directory. */
+
+static const char *const path_keys[] = { "articles_dir", "xslt_dir", "cache_dir" };
+#define NPATH_KEYS (sizeof(path_keys) / sizeof(path_keys[0]))
+
+/* The real folder of the file PATH: a new string the caller frees, or
+ * NULL with ERR filled. */
+static char *
+file_folder(const char *path, struct xp_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *folder, *real;
+
+	if (slash == NULL)
+		folder = strdup(".");
+	else if (slash == path)
+		folder = strdup("/");
+	else
+		folder = strndup(path, (size_t)(slash - path));
+	if (folder == NULL) {
+		xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+		return NULL;
+	}
+	if ((real = realpath(folder, NULL)) == NULL)
+		xp_error_set(err, XP_ERR_IO, path, 0,
+		    "cannot resolve its folder: %s", strerror(errno));
+	free(folder);
+	return real;
+}
+
+/* FOLDER/VALUE as a new string (caller frees), VALUE's leading "./" and
+ * "../" taken off the real FOLDER so messages name plain paths. */
+static char *
+join_folder(const char *folder, const char *value)
+{
+	size_t flen = strlen(folder);
+	char *out;
+
+	for (;;) {
+		if (strcmp(value, ".") == 0)
+			value += 1;
+		else if (strncmp(value, "./", 2) == 0)
+			value += 2;
+		else if (strcmp(value, "..") == 0 || strncmp(value, "../", 3) == 0) {
+			while (flen > 1 && folder[flen - 1] != '/')
+				flen--;
+			if (flen > 1)
+				flen--;
+			value += value[2] == '/' ? 3 : 2;
+		} else {
+			break;
+		}
+	}
+	if ((out = malloc(flen + strlen(value) + 2)) == NULL)
+		return NULL;
+	snprintf(out, flen + strlen(value) + 2, "%.*s%s%s", (int)flen, folder,
+	    flen > 0 && folder[flen - 1] == '/' ? "" : "/", value);
+	/* "/srv/site/" + "" (value "."): the folder itself, no trailing '/'. */
+	if (value[0] == '\0' && strlen(out) > 1)
+		out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+/* Parses TEXT (the file PATH) into CFG, then makes every relative path
+ * it set absolute from the file's folder.  The path keys are cleared
+ * before parsing so that the ones the file set can be told apart from
+ * the defaults, which are put back untouched. */
+static enum xp_status
+parse_file_paths(struct config *cfg, const char *path, const char *text,
+    struct xp_error *err)
+{
+	char *saved[NPATH_KEYS], **field[NPATH_KEYS], *folder = NULL;
+	enum xp_status st;
+
+	for (size_t i = 0; i < NPATH_KEYS; i++) {
+		field[i] = (char **)((char *)cfg + key_find(path_keys[i])->offset);
+		saved[i] = *field[i];
+		*field[i] = NULL;
+	}
+	st = config_parse(cfg, path, text, err);
+	for (size_t i = 0; i < NPATH_KEYS; i++) {
+		char *v = *field[i], *abs;
+
+		if (v == NULL) {
+			*field[i] = saved[i];
+			continue;
+		}
+		free(saved[i]);
+		if (st != XP_OK || v[0] == '\0' || v[0] == '/')
+			continue;
+		if (folder == NULL && (folder = file_folder(path, err)) == NULL) {
+			st = XP_ERR_IO;
+			continue;
+		}
+		if ((abs = join_folder(folder, v)) == NULL) {
+			st = xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
+			continue;
+		}
+		free(v);
+		*field[i] = abs;
+	}
+	free(folder);
+	return st;
+}
+
+/* ---- end of path resolution ------------------------------------------- */
+
 enum xp_status
 config_load(const char *path, struct config **out, struct xp_error *err)
 {
@@ -382,7 +498,7 @@ config_load(const char *path, struct config **out, struct xp_error *err)
 			    "out of memory");
 		}
 		if ((st = read_text_file(path, &text, err)) != XP_OK ||
-		    (st = config_parse(cfg, path, text, err)) != XP_OK) {
+		    (st = parse_file_paths(cfg, path, text, err)) != XP_OK) {
 			free(text);
 			config_free(cfg);
 			return st;

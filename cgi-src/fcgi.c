@@ -178,7 +178,8 @@ serve_one(struct server *s, FCGX_Request *fr)
 	off_t file_len;
 	int file_fd;
 
-	if (request_parse(&req, fcgi_param, fr, site->cfg->base_path,
+	if (request_parse_mounted(&req, fcgi_param, fr, site->cfg->base_path,
+	    site->cfg->base_path_set ? MOUNT_CONFIG : MOUNT_SCRIPT,
 	    &err) != XP_OK) {
 		log_error(LOG_ERROR, &err);
 		FCGX_PutS("Status: 503 Service Unavailable\r\n\r\n", fr->out);

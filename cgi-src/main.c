@@ -6,6 +6,8 @@
  *   xsltpress [-c FILE] export DIR    write the site as static files
  */
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +53,9 @@ usage(FILE *out)
 	    "passes a listening socket, or as CGI when GATEWAY_INTERFACE is set.\n"
 	    "The config file is -c, else $XSLTPRESS_CONF, else %s when it\n"
 	    "exists, else %s; any key may be overridden as\n"
-	    "XSLTPRESS_<KEY> in the environment.\n",
+	    "XSLTPRESS_<KEY> in the environment.  A CGI script whose first\n"
+	    "line is \"#!/path/to/xsltpress\" and whose other lines are config\n"
+	    "lines is its own config file.\n",
 	    XP_DEFAULT_CONF, XP_SYSTEM_CONF);
 }
 
@@ -124,6 +128,59 @@ run_check(struct config *cfg)
 	return problems == 0 ? 0 : 1;
 }
 
+/* True when PATH is a CGI script that is its own config: a regular file
+ * whose first line is "#!/path/to/xsltpress".  The kernel runs the
+ * program with the script's path as its first argument. */
+static bool
+is_self_config(const char *path)
+{
+	char magic[2];
+	FILE *f;
+	bool yes;
+
+	if (path[0] == '-' || (f = fopen(path, "re")) == NULL)
+		return false;
+	yes = fread(magic, 1, 2, f) == 2 && magic[0] == '#' && magic[1] == '!';
+	fclose(f);
+	return yes;
+}
+
+/* Apache passes the words of a query without '=' (the old ISINDEX form)
+ * to a CGI as arguments: from a reader, never commands or options. */
+static bool
+cgi_isindex_args(void)
+{
+	const char *q = getenv("QUERY_STRING");
+
+	return getenv("GATEWAY_INTERFACE") != NULL &&
+	    getenv("REQUEST_METHOD") != NULL && q != NULL && q[0] != '\0' &&
+	    strchr(q, '=') == NULL;
+}
+
+/* A CGI without cache_dir gets a default one (see cgi_default_cache_dir);
+ * CFG is still private to main here. */
+static void
+cgi_use_default_cache(struct config *cfg)
+{
+	char dir[PATH_MAX];
+	struct xp_error err;
+
+	if (cfg->cache_dir[0] != '\0')
+		return;
+	if (!cgi_default_cache_dir(cfg, dir, sizeof(dir))) {
+		/* Every request is a new process: saying this at warn level
+		 * would say it on every request.  `check` says it once. */
+		log_msg(LOG_DEBUG, "no writable folder for the metadata cache;"
+		    " every request reads every article (set cache_dir)");
+		return;
+	}
+	if (config_set(cfg, "cache_dir", dir, "CGI default cache", 0,
+	    &err) != XP_OK)
+		log_error(LOG_WARN, &err);
+	else
+		log_msg(LOG_DEBUG, "metadata cache in %s", dir);
+}
+
 /* Landlock binds the calling thread and the threads it starts later, so
  * it must come before the watcher and the workers exist.  sandbox = yes
  * asks for confinement: without it the program must not serve at all
@@ -158,10 +215,19 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct xp_error err;
 	int ch, status = 0, listen_fd = -1;
+	bool as_cgi;
 
 	if (conf_path == NULL)
 		conf_path = access(XP_DEFAULT_CONF, R_OK) == 0 ? XP_DEFAULT_CONF
 		    : XP_SYSTEM_CONF;
+	if (argc >= 2 && is_self_config(argv[1])) {
+		conf_path = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	if (cgi_isindex_args())
+		argc = 1;
 	while ((ch = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -193,13 +259,28 @@ main(int argc, char **argv)
 		fprintf(stderr, "xsltpress: cannot initialise libfcgi\n");
 		return 1;
 	}
+	/* A web server's CGI call: whatever fails, it gets a page. */
+	as_cgi = argc == 0 && socket_spec == NULL && FCGX_IsCGI() &&
+	    getenv("GATEWAY_INTERFACE") != NULL;
 	if (config_load(conf_path, &cfg, &err) != XP_OK) {
-		log_error(LOG_ERROR, &err);
+		if (as_cgi)
+			cgi_fail(&err);
+		else
+			log_error(LOG_ERROR, &err);
 		return 1;
 	}
 	log_set_level((enum log_level)log_level_parse(cfg->log_level));
+	if (as_cgi)
+		cgi_use_default_cache(cfg);
 
 	if (argc >= 1 && strcmp(argv[0], "check") == 0) {
+		char dir[PATH_MAX];
+
+		if (cfg->cache_dir[0] == '\0' &&
+		    !cgi_default_cache_dir(cfg, dir, sizeof(dir)))
+			fprintf(stderr, "xsltpress: warning: no writable folder"
+			    " for a CGI's metadata cache: as CGI, every request"
+			    " reads every article (set cache_dir)\n");
 		status = run_check(cfg);
 		config_free(cfg);
 		return status;
@@ -216,7 +297,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (server_init(&server, cfg, &err) != XP_OK) {
-		log_error(LOG_ERROR, &err);
+		if (as_cgi)
+			cgi_fail(&err);
+		else
+			log_error(LOG_ERROR, &err);
 		server_release(&server);
 		config_free(cfg);
 		return 1;

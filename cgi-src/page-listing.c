@@ -476,7 +476,7 @@ page_listing(struct page_ctx *pc, struct response *resp)
 		break;
 	case 301:
 		listing_href(pc, &p, 1, href, sizeof(href));
-		page_redirect(pc, resp, href + strlen(pc->site->cfg->base_path));
+		page_redirect(pc, resp, href + strlen(page_base(pc)));
 		plan_release(&p);
 		return;
 	case 400:

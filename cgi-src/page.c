@@ -8,10 +8,17 @@
 #include "log.h"
 #include "page.h"
 
+const char *
+page_base(const struct page_ctx *pc)
+{
+	return pc->req != NULL && pc->req->base_path != NULL
+	    ? pc->req->base_path : pc->site->cfg->base_path;
+}
+
 void
 page_href(struct page_ctx *pc, char *out, size_t size, const char *fmt, ...)
 {
-	size_t n = (size_t)snprintf(out, size, "%s", pc->site->cfg->base_path);
+	size_t n = (size_t)snprintf(out, size, "%s", page_base(pc));
 	va_list ap;
 
 	if (n >= size)
@@ -32,7 +39,7 @@ page_abs_url(struct page_ctx *pc, char *out, size_t size, const char *path)
 	 * always starts with one. */
 	if (n > 0 && origin[n - 1] == '/')
 		n--;
-	snprintf(out, size, "%.*s%s%s", (int)n, origin, cfg->base_path, path);
+	snprintf(out, size, "%.*s%s%s", (int)n, origin, page_base(pc), path);
 }
 
 void

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "date.h"
 #include "request.h"
@@ -123,9 +124,60 @@ request_accepts_gzip(const char *value)
 	return gzip >= 0 ? gzip == 1 : star == 1;
 }
 
+/* True when FILE (SCRIPT_FILENAME) is a regular file.  Under FastCGI a
+ * web server also fills SCRIPT_NAME for programs that serve a whole tree:
+ * mod_fcgid's virtual wrapper at "/" passes SCRIPT_NAME=/page and
+ * PATH_INFO=/2/ for /page/2/, naming a file that does not exist.  Only a
+ * script that exists is a mount. */
+static bool
+script_file_exists(const char *file)
+{
+	struct stat sb;
+
+	return file != NULL && file[0] == '/' && stat(file, &sb) == 0 &&
+	    S_ISREG(sb.st_mode);
+}
+
+/* The mount SCRIPT_NAME gives for the decoded PATH, as a new string
+ * "SCRIPT_NAME/" (caller frees), or NULL when it gives none: it must be a
+ * clean absolute path (it goes into every link unescaped) that PATH
+ * continues with '/', or equals as plain CGI; under FastCGI the script
+ * (SCRIPT_FILENAME, FILE) must exist. */
+static char *
+script_mount(const char *script, const char *file, const char *path,
+    enum request_mount mount)
+{
+	size_t n = script ? strlen(script) : 0;
+	char *base;
+
+	if (mount == MOUNT_CONFIG || n < 2 || script[0] != '/' ||
+	    script[n - 1] == '/' || n > REQUEST_URI_MAX ||
+	    strspn(script, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/-._~") != n || strstr(script, "//") != NULL ||
+	    path_is_unsafe(script) || strncmp(path, script, n) != 0)
+		return NULL;
+	if (path[n] != '/' && !(path[n] == '\0' && mount == MOUNT_SCRIPT_CGI))
+		return NULL;
+	if (mount == MOUNT_SCRIPT && !script_file_exists(file))
+		return NULL;
+	if ((base = malloc(n + 2)) == NULL)
+		return NULL;
+	memcpy(base, script, n);
+	base[n] = '/';
+	base[n + 1] = '\0';
+	return base;
+}
+
 enum xp_status
 request_parse(struct request *r, request_param_fn *get, void *ctx,
     const char *base_path, struct xp_error *err)
+{
+	return request_parse_mounted(r, get, ctx, base_path, MOUNT_CONFIG, err);
+}
+
+enum xp_status
+request_parse_mounted(struct request *r, request_param_fn *get, void *ctx,
+    const char *base_path, enum request_mount mount, struct xp_error *err)
 {
 	const char *method = get(ctx, "REQUEST_METHOD");
 	const char *uri = get(ctx, "REQUEST_URI");
@@ -185,6 +237,14 @@ request_parse(struct request *r, request_param_fn *get, void *ctx,
 		free(decoded);
 		return set_bad(r, 400, "the path has dot segments or control bytes");
 	}
+	if ((r->base_path = script_mount(get(ctx, "SCRIPT_NAME"),
+	    get(ctx, "SCRIPT_FILENAME"), decoded, mount)) != NULL)
+		base_path = r->base_path;
+	else if ((r->base_path = strdup(base_path)) == NULL) {
+		free(decoded);
+		goto nomem;
+	}
+	base_len = strlen(base_path);
 	/* Strip the base path: "/blog/page/2/" -> "/page/2/".  "/blog" alone
 	 * is the site root without its slash. */
 	if (strncmp(decoded, base_path, base_len) == 0) {
@@ -219,5 +279,6 @@ request_release(struct request *r)
 	free(r->path);
 	free(r->query);
 	free(r->if_none_match);
+	free(r->base_path);
 	memset(r, 0, sizeof(*r));
 }

@@ -157,6 +157,11 @@ respond_page(struct page_ctx *pc, const struct route *r, struct response *resp)
 	compress = page_body_compressible(resp->content_type);
 	gzip = compress && pc->req->accept_gzip;
 	resp->vary_encoding = compress;
+	/* A page's links carry its mount; a FastCGI server may mount one
+	 * site at several SCRIPT_NAMEs, so the mount keys the cache too. */
+	if (pc->req->base_path != NULL &&
+	    strcmp(pc->req->base_path, site->cfg->base_path) != 0)
+		fp = hash_str(fp, pc->req->base_path);
 	/* A cache that revalidates keeps the headers it has on a 304, so the
 	 * tag also covers the headers that change while the body does not:
 	 * whether the page is dated yet (page_last_modified), and the moment

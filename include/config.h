@@ -2,7 +2,8 @@
  *
  * Every key may be overridden from the environment as XSLTPRESS_<KEY>
  * (upper case), e.g. XSLTPRESS_ARTICLES_DIR=/srv/posts.  Relative paths
- * are taken from the working directory, as nginx -p does. */
+ * written in a config file are taken from that file's folder; defaults and
+ * the environment's from the working directory. */
 #ifndef XP_CONFIG_H
 #define XP_CONFIG_H
 
@@ -30,6 +31,8 @@ struct config {
 	char *lang;
 	char *base_url;         /* absolute origin for canonical URLs, "" = none */
 	char *base_path;        /* where the site is mounted, always ends in '/' */
+	bool base_path_set;     /* written in the file or environment: a CGI's
+	                           SCRIPT_NAME does not mount the site then */
 	char *log_level;
 	char *csp;              /* Content-Security-Policy header, "" = none */
 	char *referrer_policy;

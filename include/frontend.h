@@ -43,6 +43,20 @@ enum xp_status fcgi_serve(struct server *s, int listen_fd,
 /* Answers the one CGI request described by the environment on stdout. */
 enum xp_status cgi_serve(struct server *s, struct xp_error *err);
 
+/* Answers a CGI request that cannot be served (bad config, missing
+ * stylesheets, unreadable articles): logs ERR (file, line, reason) to
+ * stderr, the web server's error log, and writes a 500 with a short page
+ * saying the site is misconfigured, never an empty response. */
+void cgi_fail(const struct xp_error *err);
+
+/* Where a CGI without cache_dir keeps its metadata cache, so a request
+ * does not parse every article: the first of $XDG_CACHE_HOME/xsltpress/,
+ * ~/.cache/xsltpress/ (home from $HOME or the user's passwd entry) and
+ * $TMPDIR (or /tmp)/xsltpress-UID/ that can be made and written, in a
+ * folder named after the articles folder.  Writes it into OUT and returns
+ * true; false when CFG sets cache_dir or nothing is writable. */
+bool cgi_default_cache_dir(struct config *cfg, char *out, size_t size);
+
 /* Writes the full response for a GET of URI (path and query) to OUT. */
 enum xp_status cgi_render(struct server *s, const char *uri, FILE *out,
     struct xp_error *err);

@@ -139,6 +139,10 @@ void page_add_meta(xmlNodePtr root, const char *description,
 xmlNodePtr page_add_entry(struct page_ctx *pc, xmlNodePtr parent,
     const struct article *a);
 
+/* Where the request's site is mounted ("/", "/blog/", or a CGI's
+ * "SCRIPT_NAME/"): borrowed from the request or the config. */
+const char *page_base(const struct page_ctx *pc);
+
 /* Writes into OUT the site-relative URL path "BASE<FMT...>": every link a
  * page emits is made here, so a site mounted under /blog/ is right. */
 void page_href(struct page_ctx *pc, char *out, size_t size,

@@ -33,6 +33,22 @@ struct request {
 	const char *bad_reason;
 	bool outside_base;        /* the path is not under the base path */
 	bool accept_gzip;         /* Accept-Encoding allows gzip */
+	char *base_path;          /* where this request's site is mounted:
+	                             the config's base_path, or SCRIPT_NAME/ */
+};
+
+/* Whether the web server's SCRIPT_NAME may say where the site is mounted
+ * (only when the config does not set base_path).  The site is mounted at
+ * SCRIPT_NAME when it is non-empty and the request path continues it
+ * with '/' (a CGI at /cgi-bin/blog.cgi/...); as plain CGI the bare script
+ * path counts too, and is redirected to SCRIPT_NAME/; under FastCGI the
+ * script (SCRIPT_FILENAME) must exist, as servers fill SCRIPT_NAME for
+ * programs serving a whole tree too.  A rewrite that hides the script
+ * leaves REQUEST_URI outside SCRIPT_NAME: base_path. */
+enum request_mount {
+	MOUNT_CONFIG,     /* base_path only (export, render, base_path set) */
+	MOUNT_SCRIPT,     /* FastCGI: an existing script's SCRIPT_NAME + '/' */
+	MOUNT_SCRIPT_CGI, /* CGI: SCRIPT_NAME, with or without the '/' */
 };
 
 /* Fills R from GET (a getter over CTX) for a site mounted at BASE_PATH
@@ -45,6 +61,11 @@ enum xp_status request_parse(struct request *r, request_param_fn *get,
 /* Does the Accept-Encoding value VALUE (or NULL) allow gzip?  An explicit
  * "gzip" (or "x-gzip") decides by its q; otherwise "*" does. */
 bool request_accepts_gzip(const char *value);
+/* As request_parse, letting SCRIPT_NAME mount the site as MOUNT says;
+ * r->base_path holds the mount chosen. */
+enum xp_status request_parse_mounted(struct request *r, request_param_fn *get,
+    void *ctx, const char *base_path, enum request_mount mount,
+    struct xp_error *err);
 
 /* Frees what R holds; R itself is the caller's. */
 void request_release(struct request *r);

@@ -7,6 +7,10 @@
 #   test   run + everything the test suites use (cmocka, tidy, chromium,
 #          cgi-fcgi, xsltproc, node/npm, python3, linkchecker; apache2,
 #          mod_fcgid, spawn-fcgi, mandoc, systemd for tests/integration/deploy.py)
+#   static build + musl and dpkg-dev for `make static` (which fetches the
+#          libraries' Debian sources itself); also part of test, whose
+#          deploy suite builds and runs the static binary; strace counts
+#          the files a CGI opens
 #
 # As root, missing packages are installed with apt-get (running
 # `apt-get update` first only when something is missing).  As another user
@@ -16,14 +20,15 @@ set -eu
 
 profile=${1:-}
 case $profile in
-build|run|test) ;;
-*) echo "usage: $0 build|run|test" >&2; exit 2 ;;
+build|run|test|static) ;;
+*) echo "usage: $0 build|run|test|static" >&2; exit 2 ;;
 esac
 
 build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev libstb-dev libwebp-dev zlib1g-dev libstemmer-dev"
 # any one of these nginx flavours will do; nginx-light is installed if none is
 nginx_any="nginx-light nginx nginx-core nginx-full nginx-extras"
-test_pkgs="libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser python3-snowballstemmer apache2 libapache2-mod-fcgid mandoc systemd"
+static_pkgs="musl-tools dpkg-dev patch xz-utils"
+test_pkgs="strace libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser python3-snowballstemmer apache2 libapache2-mod-fcgid mandoc systemd"
 
 installed() {
     # true when package $1 is installed (status "install ok installed")
@@ -60,6 +65,10 @@ fi
 if [ "$profile" = test ]; then
     # shellcheck disable=SC2086
     need $test_pkgs
+fi
+if [ "$profile" = test ] || [ "$profile" = static ]; then
+    # shellcheck disable=SC2086
+    need $static_pkgs
 fi
 
 missing=${missing# }

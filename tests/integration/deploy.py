@@ -700,6 +700,28 @@ class Deploy:
                 ensure(r.status in (403, 404), "GET %s answered %s" % (p, r.status))
                 ensure(b"SetEnv" not in r.body, "GET %s shows the .htaccess" % p)
         self.r.check(L + ": .htaccess and the script name are not pages", hidden)
+
+        def assets_as_files():
+            # with style.css and favicon.svg beside the .htaccess, Apache
+            # serves them itself at the fingerprinted URLs the pages link
+            page = stk.http_request("GET", origin + "/blog/").body.decode("utf-8", "replace")
+            for name, ctype in (("style.css", "text/css"), ("favicon.svg", "image/svg+xml")):
+                m = re.search(r'href="(/blog/%s\?v=[0-9a-f]+)"' % re.escape(name), page)
+                ensure(m, "no fingerprinted link to %s on /blog/" % name)
+                by_program = stk.http_request("GET", origin + m.group(1))
+                shutil.copy(os.path.join(public_site(self.bin)["xslt"], name), os.path.join(blog, name))
+                r = stk.http_request("GET", origin + m.group(1))
+                ensure(r.status == 200 and r.body == by_program.body,
+                       "%s as a file: %s, %d bytes (program: %d)" % (name, r.status, len(r.body),
+                                                                     len(by_program.body)))
+                ensure((r.header("Content-Type") or "").startswith(ctype),
+                       "%s as a file: Content-Type %r" % (name, r.header("Content-Type")))
+                # the program's answers carry its nosniff header; Apache's file does not
+                ensure(by_program.header("X-Content-Type-Options") and
+                       not r.header("X-Content-Type-Options"),
+                       "%s was not served by Apache as a file" % name)
+        if full:
+            self.r.check(L + ": style.css and favicon.svg served by Apache as files", assets_as_files)
         self.r.check(L + ": no errors in Apache's error log",
                      lambda: ensure(not ap.errors(), " | ".join(ap.errors()[:5])))
         ap.stop()

@@ -738,7 +738,10 @@ def c_sighup(ctx):
     folder = ctx.folder()
     conf = os.path.join(ctx.tmpdir(), "xsltpress.conf")
     with open(os.path.join(ROOT, "conf", "xsltpress.conf"), encoding="utf-8") as f:
-        base = f.read()
+        # its relative paths are taken from its folder: keep them pointing
+        # there from this copy's folder
+        base = re.sub(r"(?m)^((?:articles|xslt)_dir\s*=\s*)(?!/)(.*)$",
+                      lambda m: m.group(1) + os.path.join(ROOT, "conf", m.group(2)), f.read())
     ensure(re.search(r"(?m)^listing_heading\s*=", base), "conf has no listing_heading line")
     os.environ.pop("XSLTPRESS_LISTING_HEADING", None)
 
@@ -911,8 +914,18 @@ def c_cgi(ctx):
     r = get("/articles/cgi-new/")
     ensure(r.status == 200 and h1(r) == "CGI Edited", "edit: %s %r" % (r.status, h1(r)))
     write_inplace(slug_path(folder, "cgi-new"), BROKEN)
-    r = get("/articles/cgi-new/")
+    # As CGI without a writable cache folder, a process knows no earlier
+    # version; with the default metadata cache the last good one is kept
+    # across processes, as the server keeps it.
+    no_cache = stk.Stack(articles_dir=folder, binary=OPTS.bin,
+                         extra_env={"XSLTPRESS_PER_PAGE": "1000", "HOME": "/proc",
+                                    "TMPDIR": "/proc", "XDG_CACHE_HOME": "/proc"})
+    r = stk.run_cgi(no_cache, "GET", "/articles/cgi-new/")
     ensure(r.status == 404, "a broken file (no earlier version in this process): %s" % r.status)
+    r = get("/articles/cgi-new/")
+    ensure(r.status == 200 and h1(r) == "CGI Edited",
+           "a broken file with the default cache: %s %r, want the last good version"
+           % (r.status, h1(r)))
     os.unlink(slug_path(folder, "cgi-new"))
     r = get("/articles/cgi-new/")
     ensure(r.status == 404, "deleted: answered %s" % r.status)

@@ -493,6 +493,70 @@ test_fingerprint(void **state)
 	CHECK_DONE();
 }
 
+/* Paths written in a config file are taken from its folder; defaults
+ * and the environment's stay relative to the working directory. */
+static void
+test_paths_from_file_folder(void **state)
+{
+	static const struct {
+		const char *file_text, *env, *key, *want;  /* want: "@" = the real temp dir */
+	} prow[] = {
+		{ "articles_dir = arts\n", NULL, "articles_dir", "@/site/arts" },
+		{ "articles_dir = ./arts/\n", NULL, "articles_dir", "@/site/arts/" },
+		{ "articles_dir = ../arts\n", NULL, "articles_dir", "@/arts" },
+		{ "articles_dir = .\n", NULL, "articles_dir", "@/site" },
+		{ "articles_dir = /srv/a\n", NULL, "articles_dir", "/srv/a" },
+		{ "#!/usr/bin/xsltpress\nxslt_dir = x\n", NULL, "xslt_dir", "@/site/x" },
+		{ "per_page = 3\n", NULL, "articles_dir", "articles" },
+		{ "per_page = 3\n", NULL, "xslt_dir", "xslt" },
+		{ "articles_dir = arts\n", "XSLTPRESS_ARTICLES_DIR=env/a", "articles_dir", "env/a" },
+		{ "articles_dir = arts\n", "XSLTPRESS_XSLT_DIR=env/x", "articles_dir", "@/site/arts" },
+	};
+	char *dir = unit_tempdir(), site[1024], path[1200], real[1024], want[2048], got[2048];
+
+	(void)state;
+	assert_non_null(dir);
+	assert_non_null(realpath(dir, real));
+	unit_path(site, sizeof(site), dir, "site");
+	assert_int_equal(mkdir(site, 0755), 0);
+	unit_path(path, sizeof(path), site, "x.conf");
+	for (size_t i = 0; i < NROWS(prow); i++) {
+		struct config *cfg = NULL;
+		struct xp_error err;
+
+		clear_env();
+		if (prow[i].env != NULL)
+			putenv((char *)prow[i].env);
+		assert_true(unit_write(site, "x.conf", prow[i].file_text, (size_t)-1));
+		CHECK(config_load(path, &cfg, &err) == XP_OK, "row %zu: %s", i, err.reason);
+		if (cfg == NULL)
+			continue;
+		if (prow[i].want[0] == '@')
+			snprintf(want, sizeof(want), "%s%s", real, prow[i].want + 1);
+		else
+			snprintf(want, sizeof(want), "%s", prow[i].want);
+		field_text(cfg, prow[i].key, got, sizeof(got));
+		CHECK(strcmp(got, want) == 0, "row %zu (%s): %s is \"%s\", want \"%s\"",
+		    i, prow[i].file_text, prow[i].key, got, want);
+		CHECK(!cfg->base_path_set, "row %zu: base_path_set without base_path", i);
+		config_free(cfg);
+	}
+	/* only a base_path someone wrote stops a CGI mounting at SCRIPT_NAME */
+	clear_env();
+	assert_true(unit_write(site, "x.conf", "base_path = /\n", (size_t)-1));
+	{
+		struct config *cfg = NULL;
+		struct xp_error err;
+
+		assert_int_equal(config_load(path, &cfg, &err), XP_OK);
+		CHECK(cfg->base_path_set, "base_path = / in a file: base_path_set false");
+		config_free(cfg);
+	}
+	unit_rmtree(dir);
+	free(dir);
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
@@ -503,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_env_overrides),
 		cmocka_unit_test(test_load_files),
+		cmocka_unit_test(test_paths_from_file_folder),
 		cmocka_unit_test(test_fingerprint),
 	};
 

@@ -356,6 +356,80 @@ test_percent_decode(void **state)
 	CHECK_DONE();
 }
 
+/* Where SCRIPT_NAME mounts the site, by front end (the config's base
+ * path "/" unless a row says otherwise). */
+static void
+test_script_mount(void **state)
+{
+	static const struct {
+		const char *name, *script, *file, *uri, *base;
+		enum request_mount mount;
+		const char *want_base, *want_path;  /* want_path NULL: outside */
+	} mrows[] = {
+		{ "CGI listing", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/", "/",
+		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "/" },
+		{ "CGI page 2", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/page/2/?x", "/",
+		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "/page/2/" },
+		{ "CGI bare script: redirected", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi", "/",
+		  MOUNT_SCRIPT_CGI, "/cgi-bin/blog.cgi/", "" },
+		{ "FastCGI bare script: no mount", "/cgi-bin/blog.fcgi", NULL, "/cgi-bin/blog.fcgi", "/",
+		  MOUNT_SCRIPT, "/", "/cgi-bin/blog.fcgi" },
+		{ "FastCGI under the script", "/blog.fcgi", "/proc/self/exe", "/blog.fcgi/tags/", "/",
+		  MOUNT_SCRIPT, "/blog.fcgi/", "/tags/" },
+		{ "FastCGI, no SCRIPT_FILENAME: no mount", "/blog.fcgi", NULL, "/blog.fcgi/tags/", "/",
+		  MOUNT_SCRIPT, "/", "/blog.fcgi/tags/" },
+		{ "mod_fcgid virtual at /: no such script", "/page", "/nonexistent/page", "/page/2/", "/",
+		  MOUNT_SCRIPT, "/", "/page/2/" },
+		{ "FastCGI, SCRIPT_FILENAME a folder: no mount", "/tmp", "/tmp", "/tmp/x/", "/",
+		  MOUNT_SCRIPT, "/", "/tmp/x/" },
+		{ "nginx's SCRIPT_NAME is the whole path", "/page/2/", NULL, "/page/2/", "/",
+		  MOUNT_SCRIPT, "/", "/page/2/" },
+		{ "nginx's SCRIPT_NAME of a file", "/feed.xml", NULL, "/feed.xml", "/",
+		  MOUNT_SCRIPT, "/", "/feed.xml" },
+		{ "empty SCRIPT_NAME", "", NULL, "/page/2/", "/",
+		  MOUNT_SCRIPT_CGI, "/", "/page/2/" },
+		{ "rewrite hides the script: base_path", "/blog/xsltpress.cgi", NULL, "/blog/page/2/", "/blog/",
+		  MOUNT_SCRIPT_CGI, "/blog/", "/page/2/" },
+		{ "prefix of a longer name is no mount", "/blog.cgi", NULL, "/blog.cgix/", "/",
+		  MOUNT_SCRIPT_CGI, "/", "/blog.cgix/" },
+		{ "base_path set: SCRIPT_NAME ignored", "/cgi-bin/blog.cgi", NULL, "/cgi-bin/blog.cgi/", "/",
+		  MOUNT_CONFIG, "/", "/cgi-bin/blog.cgi/" },
+		{ "unsafe SCRIPT_NAME bytes: no mount", "/cgi bin/b\"x", NULL, "/cgi%20bin/b%22x/", "/",
+		  MOUNT_SCRIPT_CGI, "/", "/cgi bin/b\"x/" },
+		{ "dot segment in SCRIPT_NAME: no mount", "/a/../b.cgi", NULL, "/a/../b.cgi/", "/",
+		  MOUNT_SCRIPT_CGI, NULL, NULL },
+		{ "encoded script path still matches", "/blog.cgi", NULL, "/blog%2Ecgi/tags/", "/",
+		  MOUNT_SCRIPT_CGI, "/blog.cgi/", "/tags/" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NROWS(mrows); i++) {
+		struct params in = { { { "REQUEST_METHOD", "GET" },
+			{ "REQUEST_URI", mrows[i].uri },
+			{ "SCRIPT_NAME", mrows[i].script },
+			{ "SCRIPT_FILENAME", mrows[i].file } } };
+		struct request req;
+		struct xp_error err;
+
+		CHECK(request_parse_mounted(&req, getter, &in, mrows[i].base,
+		    mrows[i].mount, &err) == XP_OK, "row %zu (%s): failed", i,
+		    mrows[i].name);
+		if (mrows[i].want_base == NULL) {
+			CHECK(req.bad_status == 400, "row %zu (%s): bad_status %d",
+			    i, mrows[i].name, req.bad_status);
+		} else {
+			CHECK(str_eq(req.base_path, mrows[i].want_base),
+			    "row %zu (%s): base \"%s\", want \"%s\"", i,
+			    mrows[i].name, str_or(req.base_path), mrows[i].want_base);
+			CHECK(req.bad_status == 0 && str_eq(req.path, mrows[i].want_path),
+			    "row %zu (%s): path \"%s\", want \"%s\"", i,
+			    mrows[i].name, str_or(req.path), mrows[i].want_path);
+		}
+		request_release(&req);
+	}
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
@@ -365,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_percent_decode),
+		cmocka_unit_test(test_script_mount),
 	};
 
 	return cmocka_run_group_tests_name("request", tests, NULL, NULL);

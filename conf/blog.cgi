@@ -1,0 +1,3 @@
+#!/home/you/xsltpress/xsltpress
+articles_dir = ../../xsltpress/site/articles
+xslt_dir = ../../xsltpress/site/xslt

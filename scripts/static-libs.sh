@@ -1,0 +1,178 @@
+#!/bin/sh
+# scripts/static-libs.sh DIR — build the libraries of the static binary
+# (make static) into DIR/root, with musl, from Debian's own source packages
+# of this release, so Debian's security patches are in.
+#
+#   DIR/src/    what `apt-get source` fetched and unpacked (patches applied)
+#   DIR/root/   include/ and lib/ of static libxml2, libxslt, libexslt, libfcgi
+#   DIR/kinc/   the kernel's uapi headers (linux/, asm/) for musl-gcc
+#
+# Each library is built once: DIR/root/.NAME-VERSION-SUM marks it done (SUM
+# of this script and the patch: a changed option rebuilds), so a second run
+# takes no time.  Configured small: no ICU, lzma, zlib, Python,
+# HTTP/FTP, catalogs, modules, schemas, readers/writers, crypto, debugger:
+# only what libxslt and the program use.
+#
+# libfcgi carries scripts/libfcgi-param-cap.patch: the packaged 2.4.2
+# reserves a parameter's announced length before reading it (a 13-byte
+# record makes it reserve 2 GiB); the patch refuses lengths over 1 MiB.
+#
+# `apt-get source` needs a deb-src entry: as root, one is added for the
+# archives the system already uses (same URIs and suites), in
+# /etc/apt/sources.list.d/xsltpress-deb-src.sources.
+set -eu
+
+dir=${1:?usage: $0 DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$dir/src" "$dir/root/lib" "$dir/root/include" "$dir/kinc"
+dir=$(cd "$dir" && pwd)
+root=$dir/root
+jobs=$(nproc 2>/dev/null || echo 2)
+sum=$(cat "$0" "$here/libfcgi-param-cap.patch" | cksum | cut -d' ' -f1)
+export CC=musl-gcc
+export CFLAGS="-O2 -ffunction-sections -fdata-sections"
+
+command -v musl-gcc >/dev/null || {
+    echo "static-libs.sh: musl-gcc missing (scripts/deps.sh static)" >&2; exit 1; }
+
+# The Debian version of the source package NAME that apt would fetch.
+src_version() {
+    apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ { print $2 }' |
+        sort -V | tail -1
+}
+
+ensure_deb_src() {
+    [ -n "$(src_version libxml2)" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "static-libs.sh: apt has no deb-src entry; as root, add one" \
+             "(see $0) and run apt-get update" >&2
+        exit 1
+    fi
+    list=/etc/apt/sources.list.d/xsltpress-deb-src.sources
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        sed 's/^Types: deb$/Types: deb-src/' \
+            /etc/apt/sources.list.d/debian.sources > "$list"
+    else
+        grep -h '^deb ' /etc/apt/sources.list |
+            sed 's/^deb /deb-src /' > "${list%.sources}.list"
+    fi
+    echo "static-libs.sh: added deb-src entries; apt-get update" >&2
+    apt-get -o DPkg::Lock::Timeout=120 update -qq
+}
+
+# Unpacks source package $1 into DIR/src once; prints its folder.
+fetch() {
+    ver=$(src_version "$1")
+    upstream=${ver#*:}
+    upstream=${upstream%-*}
+    folder=$dir/src/$1-$upstream
+    if [ ! -d "$folder" ]; then
+        (cd "$dir/src" && apt-get source -qq "$1=$ver" >&2)
+        # Debian's patches touch Makefile.am files (tests, docs); keep the
+        # shipped generated files newer so make does not want automake.
+        (cd "$folder" && {
+            [ ! -e aclocal.m4 ] || touch aclocal.m4
+            sleep 1
+            find . \( -name configure -o -name Makefile.in -o -name config.h.in \) \
+                -exec touch {} +
+        })
+    fi
+    echo "$folder"
+}
+
+kernel_headers() {
+    # musl-gcc searches only musl's headers; sandbox.c needs Landlock's.
+    for h in linux asm-generic; do
+        [ -e "$dir/kinc/$h" ] || ln -s "/usr/include/$h" "$dir/kinc/$h"
+    done
+    [ -e "$dir/kinc/asm" ] ||
+        ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$dir/kinc/asm"
+}
+
+build_libxml2() {
+    src=$(fetch libxml2)
+    stamp=$root/.$(basename "$src")-$sum
+    [ -e "$stamp" ] && return 0
+    echo "static-libs.sh: building $(basename "$src")" >&2
+    (cd "$src" &&
+     { [ ! -f Makefile ] || make -s distclean >/dev/null 2>&1 || true; } &&
+     ./configure -q --prefix="$root" --disable-shared --enable-static \
+        --without-python --without-icu --without-lzma --without-zlib \
+        --without-http --without-ftp --without-catalog --without-modules \
+        --without-debug --without-docbook --without-legacy --with-threads \
+        --without-schemas --without-schematron --without-c14n \
+        --without-reader --without-writer --without-regexps \
+        --without-pattern &&
+     make -s -j"$jobs" libxml2.la &&
+     make -s install-libLTLIBRARIES install-pkgconfigDATA \
+        install-binSCRIPTS install-m4dataDATA &&
+     make -s -C include install) >&2
+    touch "$stamp"
+}
+
+build_libxslt() {
+    src=$(fetch libxslt)
+    stamp=$root/.$(basename "$src")-$sum
+    [ -e "$stamp" ] && return 0
+    echo "static-libs.sh: building $(basename "$src")" >&2
+    (cd "$src" &&
+     { [ ! -f Makefile ] || make -s distclean >/dev/null 2>&1 || true; } &&
+     PKG_CONFIG_LIBDIR=$root/lib/pkgconfig PKG_CONFIG_PATH= \
+     ./configure -q --prefix="$root" --disable-shared --enable-static \
+        --with-libxml-prefix="$root" --without-python --without-crypto \
+        --without-debug --without-debugger --without-profiler \
+        --without-plugins &&
+     make -s -j"$jobs" -C libxslt &&
+     make -s -j"$jobs" -C libexslt &&
+     make -s -C libxslt install && make -s -C libexslt install) >&2
+    touch "$stamp"
+}
+
+# libfcgi's source has no configure script (Debian runs autoreconf); the
+# two files the program uses need only a small fcgi_config.h.
+build_libfcgi() {
+    src=$(fetch libfcgi)
+    stamp=$root/.$(basename "$src")-$sum
+    [ -e "$stamp" ] && return 0
+    echo "static-libs.sh: building $(basename "$src") with the param cap" >&2
+    (cd "$src" &&
+     if ! grep -q FCGX_PARAM_LEN_MAX libfcgi/fcgiapp.c; then
+         patch -s -p1 < "$here/libfcgi-param-cap.patch"
+     fi &&
+     cat > include/fcgi_config.h <<'EOF'
+#define HAVE_ARPA_INET_H 1
+#define HAVE_FILENO_PROTO 1
+#define HAVE_FPOS 1
+#define HAVE_INTTYPES_H 1
+#define HAVE_LIBPTHREAD 1
+#define HAVE_LIMITS_H 1
+#define HAVE_NETDB_H 1
+#define HAVE_NETINET_IN_H 1
+#define HAVE_SOCKLEN 1
+#define HAVE_STDINT_H 1
+#define HAVE_STDLIB_H 1
+#define HAVE_STRERROR 1
+#define HAVE_STRING_H 1
+#define HAVE_SYS_PARAM_H 1
+#define HAVE_SYS_SOCKET_H 1
+#define HAVE_SYS_STAT_H 1
+#define HAVE_SYS_TIME_H 1
+#define HAVE_SYS_TYPES_H 1
+#define HAVE_UNISTD_H 1
+#define STDC_HEADERS 1
+EOF
+     mkdir -p obj &&
+     for f in fcgiapp os_unix; do
+         $CC $CFLAGS -Iinclude -c -o obj/$f.o libfcgi/$f.c || exit 1
+     done &&
+     ar rcs "$root/lib/libfcgi.a" obj/fcgiapp.o obj/os_unix.o &&
+     cp include/fastcgi.h include/fcgiapp.h include/fcgimisc.h \
+        include/fcgios.h include/fcgi_config.h "$root/include/") >&2
+    touch "$stamp"
+}
+
+ensure_deb_src
+kernel_headers
+build_libxml2
+build_libxslt
+build_libfcgi
