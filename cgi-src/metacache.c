@@ -345,16 +345,41 @@ metacache_last_good(struct metacache *mc, const char *name)
 	return article_ref(r->article);
 }
 
+/* Writes LEN bytes of DATA to PATH through a temporary file of our own,
+ * renamed into place.  Returns false (nothing changed) on any error. */
+static bool
+write_whole(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX + 16];
+	size_t put = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	(void)unlink(tmp);
+	/* O_EXCL and O_NOFOLLOW: never write through a name someone else
+	 * put there. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0)
+		return false;
+	while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		put += n > 0 ? (size_t)n : 0;
+	/* Several processes may write at once: each renames a whole file
+	 * of its own into place, so the last one wins, intact. */
+	if (close(fd) != 0 || put != len || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
 /* Copies A's bytes to DIR/bodies/<slug>-<hash>.xml, atomically. */
 static bool
 keep_body(struct metacache *mc, const struct article *a, char *path,
     size_t size)
 {
-	char tmp[PATH_MAX + 32];
-	size_t put = 0;
 	struct stat st;
-	ssize_t n;
-	int fd;
 
 	/* Named by content: a copy never changes once written, and any
 	 * process may share it.  One that does not hold those bytes is
@@ -363,22 +388,7 @@ keep_body(struct metacache *mc, const struct article *a, char *path,
 	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (size_t)st.st_size == a->source_len)
 		return true;    /* the same bytes are already kept */
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	(void)unlink(tmp);
-	/* O_EXCL and O_NOFOLLOW: never write through a name someone else
-	 * put there. */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		return false;
-	while (put < a->source_len &&
-	    ((n = write(fd, a->source + put, a->source_len - put)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		put += n > 0 ? (size_t)n : 0;
-	if (close(fd) != 0 || put != a->source_len || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return false;
-	}
-	return true;
+	return write_whole(path, a->source, a->source_len);
 }
 
 struct article *
@@ -472,33 +482,6 @@ metacache_prune(struct metacache *mc, bool (*keep)(void *ctx, const char *name),
 	for (size_t i = 0; strmap_next(&mc->records, &i, &name, &value);)
 		if (!keep(ctx, name))
 			metacache_forget(mc, name);
-}
-
-/* Writes LEN bytes of DATA to PATH through a temporary file of our own,
- * renamed into place.  Returns false (nothing changed) on any error. */
-static bool
-write_whole(const char *path, const char *data, size_t len)
-{
-	char tmp[PATH_MAX + 16];
-	size_t put = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		return false;
-	while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		put += n > 0 ? (size_t)n : 0;
-	/* Several CGI processes may save at once: each renames a whole
-	 * file of its own into place, so the last one wins, intact. */
-	if (close(fd) != 0 || put != len || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return false;
-	}
-	return true;
 }
 
 enum xp_status
