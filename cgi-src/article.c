@@ -526,8 +526,9 @@ open_inside(const char *dir, const char *path, struct xp_error *err)
 		return xp_error_set(err, XP_ERR_IO, path, 0, "%s",
 		    strerror(errno)), -1;
 	if ((fd = open(path, flags)) < 0)
-		return xp_error_set(err, XP_ERR_IO, path, 0,
-		    "broken symbolic link"), -1;
+		return xp_error_set(err, XP_ERR_IO, path, 0, errno == ENOENT ?
+		    "broken symbolic link" : "symbolic link: %s",
+		    strerror(errno)), -1;
 	if (!fd_inside(fd, dir, path, err)) {
 		close(fd);
 		return -1;

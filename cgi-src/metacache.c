@@ -152,6 +152,7 @@ metacache_open(const char *dir, const char *articles_dir,
 {
 	struct metacache *mc = calloc(1, sizeof(*mc));
 	char path[PATH_MAX];
+	struct stat st;
 
 	if (mc == NULL || (mc->dir = strdup(dir)) == NULL ||
 	    (mc->articles_dir = strdup(articles_dir)) == NULL ||
@@ -169,6 +170,14 @@ metacache_open(const char *dir, const char *articles_dir,
 	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
 		xp_error_set(err, XP_ERR_IO, dir, 0,
 		    "cannot create the cache folder: %s", strerror(errno));
+		metacache_free(mc);
+		return NULL;
+	}
+	/* Copies are written into it by name: a link put in its place
+	 * would send them elsewhere. */
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		xp_error_set(err, XP_ERR_INVALID, path, 0,
+		    "not a folder (a symbolic link is refused)");
 		metacache_free(mc);
 		return NULL;
 	}
