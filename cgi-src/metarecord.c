@@ -19,17 +19,24 @@
 static bool
 words_sum(const struct term_set *t, uint64_t *h)
 {
+	const uint32_t *w = t->hashes;
 	uint64_t sum = *h;
+	bool sorted = true;
+	size_t i;
 
-	for (size_t i = 0; i < t->count; i++) {
-		if (i > 0 && t->hashes[i] <= t->hashes[i - 1])
-			return false;
-		/* A word at a time: four times FNV-1a's byte rate, which
-		 * counts at 100,000 articles' worth of words. */
-		sum = (sum ^ t->hashes[i]) * UINT64_C(1099511628211);
+	/* One pass, two words a step: at 100,000 articles' worth of words
+	 * (or a CGI request's share of them) this is what loading costs. */
+	for (i = 0; i + 1 < t->count; i += 2) {
+		sorted &= (i == 0 || w[i] > w[i - 1]) && w[i + 1] > w[i];
+		sum = (sum ^ ((uint64_t)w[i] << 32 | w[i + 1])) *
+		    UINT64_C(1099511628211);
+	}
+	if (i < t->count) {
+		sorted &= i == 0 || w[i] > w[i - 1];
+		sum = (sum ^ w[i]) * UINT64_C(1099511628211);
 	}
 	*h = sum;
-	return true;
+	return sorted;
 }
 
 /* The checksum of a record: its payload's bytes, then its word sets.
