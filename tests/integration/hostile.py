@@ -28,6 +28,10 @@ The cases are tables, each row a hostile input and the answer it must get:
   privilege    the socket's mode, user = nobody, sandbox = yes (Landlock);
   faults       SIGTERM with requests in flight, a missing articles folder,
                a folder removed while serving.
+  cache        files other processes may change: the metadata cache
+               truncated in place under a running server, a record patched,
+               a FIFO among the kept copies of cache_dir/bodies, a folder
+               link swapped in a tight loop while the article is requested.
 
 After EACH case every good page (listing pages, articles, feed, tags,
 archive, sitemap, stylesheet) must still answer 200.
