@@ -113,22 +113,19 @@ load_file(struct metacache *mc)
 	if (len < sizeof(META_MAGIC) - 1 + sizeof(head) ||
 	    memcmp(data, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
 		log_msg(LOG_WARN, "%s: not a metadata cache; rebuilding it", path);
-		mc->dirty = true;
-		return;
+		goto rejected;
 	}
 	p = data + sizeof(META_MAGIC) - 1;
 	memcpy(head, p, sizeof(head));
 	p += sizeof(head);
 	if (head[0] != META_VERSION || head[1] != sizeof(struct article)) {
 		log_msg(LOG_INFO, "%s: from another version; rebuilding it", path);
-		mc->dirty = true;
-		return;
+		goto rejected;
 	}
 	records_len = head[2];
 	if (records_len > (uint64_t)(data + len - p)) {
 		log_msg(LOG_WARN, "%s: cut short; rebuilding it", path);
-		mc->dirty = true;
-		return;
+		goto rejected;
 	}
 	end = p + records_len;
 	words_at = (size_t)(end - data);
@@ -144,6 +141,12 @@ load_file(struct metacache *mc)
 		    dropped == 1 ? "its article is" : "their articles are");
 		mc->dirty = true;
 	}
+	return;
+rejected:
+	/* Nothing points into the copy: give its room back now. */
+	filemap_unref(mc->map);
+	mc->map = NULL;
+	mc->dirty = true;
 }
 
 struct metacache *
