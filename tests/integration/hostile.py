@@ -1683,7 +1683,7 @@ def c_cache_record(ctx):
 def c_cache_fifo(ctx):
     # the newest article, so that the feed reads it too
     folder = ctx.folder({"fifo-victim.xml": abytes(title="Fifo Victim", published="2026-11-30")})
-    env, cache = cache_env(ctx, XSLTPRESS_CACHE="off", XSLTPRESS_THREADS="4")
+    env, cache = cache_env(ctx, XSLTPRESS_CACHE="off")
     st = ctx.stack(folder, env)
     bodies = os.path.join(cache, "bodies")
     kept = [n for n in os.listdir(bodies) if n.startswith("fifo-victim-")]
