@@ -489,32 +489,90 @@ article_parse_lang(const char *path, const char *slug, const char *bytes,
 	return XP_OK;
 }
 
-/* Opens DIR/NAME for reading.  A symbolic link is followed only when it
- * resolves inside DIR: a writer may link an article in from a sibling
- * folder of the site, but not publish /etc/passwd. */
+/* True when the open descriptor FD is a file inside the folder DIR, by
+ * where the kernel says FD leads (/proc/self/fd), not by a path that could
+ * be re-pointed between a check and the open.  Fills ERR when not. */
+static bool
+fd_inside(int fd, const char *dir, const char *path, struct xp_error *err)
+{
+	char real_dir[PATH_MAX], real_file[PATH_MAX], link[64];
+	ssize_t n;
+	size_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, real_file, sizeof(real_file) - 1)) < 0) {
+		xp_error_set(err, XP_ERR_IO, path, 0, "symbolic link refused: "
+		    "where it leads cannot be checked (no /proc)");
+		return false;
+	}
+	real_file[n] = '\0';
+	if (realpath(dir, real_dir) == NULL) {
+		xp_error_set(err, XP_ERR_IO, path, 0, "%s: %s", dir,
+		    strerror(errno));
+		return false;
+	}
+	len = strlen(real_dir);
+	if (strncmp(real_file, real_dir, len) != 0 || real_file[len] != '/') {
+		xp_error_set(err, XP_ERR_INVALID, path, 0,
+		    "symbolic link leads outside the articles folder");
+		return false;
+	}
+	return true;
+}
+
+/* Opens DIR/NAME (PATH) for reading.  A symbolic link is followed only
+ * when it resolves inside DIR: a writer may link an article in from a
+ * sibling folder of the site, but not publish /etc/passwd.  The file is
+ * opened once and the descriptor checked, so swapping a link (or a
+ * folder on its way) between a check and the open wins nothing.  Never
+ * blocks on a FIFO.  Returns the descriptor (caller closes) or -1. */
 static int
 open_inside(const char *dir, const char *path, struct xp_error *err)
 {
-	char real_dir[PATH_MAX], real_file[PATH_MAX];
-	struct stat st;
-	size_t n;
-	int fd;
+	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, fd;
 
-	if (lstat(path, &st) != 0)
-		return xp_error_set(err, XP_ERR_IO, path, 0, "%s", strerror(errno)), -1;
-	if (S_ISLNK(st.st_mode)) {
-		if (realpath(dir, real_dir) == NULL || realpath(path, real_file) == NULL)
-			return xp_error_set(err, XP_ERR_IO, path, 0,
-			    "broken symbolic link"), -1;
-		n = strlen(real_dir);
-		if (strncmp(real_file, real_dir, n) != 0 || real_file[n] != '/')
-			return xp_error_set(err, XP_ERR_INVALID, path, 0,
-			    "symbolic link leads outside the articles folder"), -1;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
+	/* NAME is one component of the folder the site owner chose: with
+	 * O_NOFOLLOW nothing a writer controls is followed. */
+	if ((fd = open(path, flags | O_NOFOLLOW)) >= 0)
+		return fd;
+	if (errno != ELOOP)
 		return xp_error_set(err, XP_ERR_IO, path, 0, "%s",
 		    strerror(errno)), -1;
+	if ((fd = open(path, flags)) < 0)
+		return xp_error_set(err, XP_ERR_IO, path, 0, errno == ENOENT ?
+		    "broken symbolic link" : "symbolic link: %s",
+		    strerror(errno)), -1;
+	if (!fd_inside(fd, dir, path, err)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
+}
+
+/* Reads up to LEN bytes of FD into *BYTES (caller frees; NUL-terminated)
+ * and their count into *GOT.  Returns 0 or an errno value. */
+static int
+read_upto(int fd, size_t len, char **bytes, size_t *got)
+{
+	ssize_t n;
+
+	*got = 0;
+	if ((*bytes = malloc(len + 1)) == NULL)
+		return ENOMEM;
+	while (*got < len && (n = read(fd, *bytes + *got, len - *got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			free(*bytes);
+			*bytes = NULL;
+			return e;
+		}
+		*got += (size_t)n;
+	}
+	(*bytes)[*got] = '\0';
+	return 0;
 }
 
 enum xp_status
@@ -535,8 +593,7 @@ article_load_lang(const char *dir, const char *name, size_t max_bytes,
 	struct stat st;
 	size_t got = 0;
 	char *bytes;
-	ssize_t n;
-	int fd;
+	int fd, e;
 
 	if (article_name_kind(name, slug) != NAME_ARTICLE)
 		return xp_error_set(err, XP_ERR_INVALID, name, 0,
@@ -558,23 +615,12 @@ article_load_lang(const char *dir, const char *name, size_t max_bytes,
 		    "%lld bytes is over max_article_bytes (%zu)",
 		    (long long)st.st_size, max_bytes);
 	}
-	if ((bytes = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return xp_error_set(err, XP_ERR_NOMEM, path, 0, "out of memory");
-	}
 	/* Read at most what stat said: a file still growing is read again
 	 * when the writer closes it. */
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, bytes + got, (size_t)st.st_size - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(bytes);
-			close(fd);
-			return xp_error_set(err, XP_ERR_IO, path, 0, "%s",
-			    strerror(errno));
-		}
-		got += (size_t)n;
+	if ((e = read_upto(fd, (size_t)st.st_size, &bytes, &got)) != 0) {
+		close(fd);
+		return xp_error_set(err, e == ENOMEM ? XP_ERR_NOMEM : XP_ERR_IO,
+		    path, 0, "%s", strerror(e));
 	}
 	close(fd);
 	if (got == 0) {
@@ -586,19 +632,6 @@ article_load_lang(const char *dir, const char *name, size_t max_bytes,
 		file_stamp_from_stat(&(*out)->stamp, &st);
 	free(bytes);
 	return status;
-}
-
-/* True when PATH is still the very version STAMP describes. */
-static bool
-still_same(const char *path, const struct file_stamp *stamp)
-{
-	struct file_stamp now;
-	struct stat st;
-
-	if (path == NULL || stat(path, &st) != 0)
-		return false;
-	file_stamp_from_stat(&now, &st);
-	return file_stamp_equal(&now, stamp);
 }
 
 struct article_home *
@@ -644,15 +677,43 @@ article_body_path(const char *cache_dir, const char *slug, uint64_t hash,
 	    (unsigned long long)hash);
 }
 
+/* Reads the bytes of version A from the open descriptor FD (which this
+ * closes): a regular file of at most A's recorded size whose bytes hash
+ * to A's content hash, or nothing.  When ORIGIN, the file must also still
+ * carry A's stamp.  Returns the bytes (caller frees) and their count in
+ * *LEN, or NULL. */
+static char *
+read_version(int fd, const struct article *a, bool origin, size_t *len)
+{
+	struct file_stamp now;
+	struct stat st;
+	char *bytes = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= a->stamp.size) {
+		file_stamp_from_stat(&now, &st);
+		if ((!origin || file_stamp_equal(&now, &a->stamp)) &&
+		    read_upto(fd, (size_t)st.st_size, &bytes, len) == 0 &&
+		    hash_bytes(hash_str(HASH_INIT, a->slug), bytes, *len) !=
+		    a->content_hash) {
+			free(bytes);
+			bytes = NULL;
+		}
+	}
+	close(fd);
+	return bytes;
+}
+
 xmlDocPtr
 article_document(const struct article *a, struct xp_error *err)
 {
 	char kept[PATH_MAX], origin[PATH_MAX];
-	const char *path = kept;
+	const char *path = origin;
 	char *bytes = NULL;
 	size_t len = 0;
 	xmlDocPtr doc;
-	FILE *f;
 
 	if (a->source != NULL)
 		return article_parse_xml(a->slug, a->source, a->source_len, err);
@@ -664,18 +725,16 @@ article_document(const struct article *a, struct xp_error *err)
 	    sizeof(kept));
 	snprintf(origin, sizeof(origin), "%s/%s.xml", a->home->articles_dir,
 	    a->slug);
-	/* The cache's copy may be gone (the cache is only an accelerator);
-	 * the article file serves as long as it is unchanged. */
-	if (still_same(origin, &a->stamp))
-		path = origin;
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 0 &&
-		    (bytes = malloc((size_t)ftell(f))) != NULL) {
-			len = (size_t)ftell(f);
-			rewind(f);
-			len = fread(bytes, 1, len, f);
-		}
-		fclose(f);
+	/* The article file serves as long as it is this very version, as
+	 * the descriptor read says; then the cache's copy, which anyone who
+	 * can write the cache folder might have replaced by a FIFO, a link
+	 * or other bytes: each is refused, without blocking. */
+	bytes = read_version(open_inside(a->home->articles_dir, origin, NULL),
+	    a, true, &len);
+	if (bytes == NULL) {
+		path = kept;
+		bytes = read_version(open(kept, O_RDONLY | O_CLOEXEC |
+		    O_NONBLOCK | O_NOFOLLOW | O_NOCTTY), a, false, &len);
 	}
 	if (bytes == NULL) {
 		xp_error_set(err, XP_ERR_IO, kept, 0,

@@ -1,5 +1,6 @@
-/* metacache.c - the metadata cache file: a versioned binary file of
- * length-prefixed records, checked byte by byte when read. */
+/* metacache.c - the metadata cache file: a versioned file of records
+ * (metarecord.c), and the kept bodies beside it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,28 +9,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "hash.h"
 #include "log.h"
 #include "metacache.h"
+#include "metarecord.h"
 
 /* Bumped whenever the record layout or what articles hold changes: a
  * file of another version is ignored, never misread. */
 #define META_MAGIC "xsltpress-metadata\n"
 /* Layout: magic, version, sizeof(struct article), the byte length of the
  * records; the records; zero bytes to a multiple of 4; then every search
- * word array, which records name by position and count.  Loading reads
- * only the records: the words' pages are read by the search postings
- * build, then given back. */
-#define META_VERSION 4
+ * word array, which records name by position and count.  Each record is
+ * its payload's length, a checksum of the payload and of the words it
+ * names, then the payload.
+ *
+ * The file is input like any other: someone may restore, patch or
+ * truncate it.  A record whose checksum or contents do not hold is
+ * dropped alone (its article is read from its file again); a broken
+ * framing drops the records from there on. */
+#define META_VERSION 5   /* checksummed records, search entries with field bits */
 #define META_MAX_FILE (1u << 30)
+/* A kept body no record names any more is deleted this long after: a
+ * request that took the snapshot before the change may still read it. */
+#define RETIRE_SECONDS 2
+/* A temporary file of another writer is left alone this long. */
+#define STALE_TMP_SECONDS 60
 
 struct meta_record {
 	char *name;
 	struct article *article;   /* bytes in its home, not in source; its
 	                              stamp is the record's */
+};
+
+/* A kept body that no record names any more, and since when. */
+struct retired_body {
+	char *slug;
+	uint64_t hash;
+	time_t since;
 };
 
 static void
@@ -42,292 +62,91 @@ record_free(struct meta_record *r)
 	free(r);
 }
 
-/* --- writing ------------------------------------------------------- */
+/* --- the file ------------------------------------------------------- */
 
-static void
-put_u64(struct buf *b, uint64_t v)
+/* Reads the records between P and END into MC, dropping each one that
+ * is not intact.  Returns how many were dropped; a broken framing drops
+ * everything after it (counted as one). */
+static size_t
+read_records(struct metacache *mc, const char *p, const char *end,
+    const uint32_t *words, size_t nwords)
 {
-	buf_append(b, &v, sizeof(v));
-}
+	size_t dropped = 0;
 
-static void
-put_str(struct buf *b, const char *s)
-{
-	uint64_t n = s ? strlen(s) : UINT64_MAX;
+	while (p < end) {
+		struct meta_record *rec = calloc(1, sizeof(*rec));
+		enum metarecord_status st = METARECORD_DAMAGED;
 
-	put_u64(b, n);
-	if (s != NULL)
-		buf_append(b, s, (size_t)n);
-}
-
-static void
-put_date(struct buf *b, const struct xp_date *d)
-{
-	put_str(b, d->iso);
-	put_u64(b, d->has_time);
-}
-
-/* Writes T's position and count into the record B and its hashes to the
- * words section WORDS. */
-static void
-put_terms(struct buf *b, struct buf *words, const struct term_set *t)
-{
-	put_u64(b, words->len / sizeof(uint32_t));
-	put_u64(b, t->count);
-	buf_append(words, t->hashes, t->count * sizeof(*t->hashes));
-}
-
-static void
-put_record(struct buf *b, struct buf *words, const struct meta_record *r)
-{
-	const struct article *a = r->article;
-
-	put_str(b, r->name);
-	put_u64(b, (uint64_t)r->article->stamp.dev);
-	put_u64(b, (uint64_t)r->article->stamp.ino);
-	put_u64(b, (uint64_t)r->article->stamp.size);
-	put_u64(b, (uint64_t)r->article->stamp.mtime.tv_sec);
-	put_u64(b, (uint64_t)r->article->stamp.mtime.tv_nsec);
-	put_u64(b, (uint64_t)r->article->stamp.ctime.tv_sec);
-	put_u64(b, (uint64_t)r->article->stamp.ctime.tv_nsec);
-	put_str(b, a->slug);
-	put_str(b, a->title);
-	put_str(b, a->summary);
-	put_str(b, a->author);
-	put_u64(b, a->ntags);
-	for (size_t i = 0; i < a->ntags; i++)
-		put_str(b, a->tags[i]);
-	put_date(b, &a->published);
-	put_u64(b, a->has_updated);
-	put_date(b, &a->updated);
-	put_u64(b, a->draft);
-	put_u64(b, a->reading_minutes);
-	put_u64(b, a->word_count);
-	put_u64(b, a->content_hash);
-	put_u64(b, (uint64_t)a->loaded_at);
-	put_terms(b, words, &a->terms);
-	put_terms(b, words, &a->title_terms);
-}
-
-/* --- reading: every length is checked against what is left -------- */
-
-struct reader {
-	const char *p, *end;          /* the records, and where we are */
-	const uint32_t *words;        /* the words section */
-	size_t nwords;
-	bool bad;
-};
-
-static uint64_t
-get_u64(struct reader *r)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
-		r->bad = true;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
-	return v;
-}
-
-/* Returns a new string (caller frees), NULL for a stored NULL; sets
- * r->bad (and returns NULL) on a short or absurd record. */
-static char *
-get_str(struct reader *r, bool *was_null)
-{
-	uint64_t n = get_u64(r);
-	char *s;
-
-	*was_null = false;
-	if (r->bad)
-		return NULL;
-	if (n == UINT64_MAX) {
-		*was_null = true;
-		return NULL;
-	}
-	if (n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', (size_t)n) ||
-	    (s = malloc((size_t)n + 1)) == NULL) {
-		r->bad = true;
-		return NULL;
-	}
-	memcpy(s, r->p, (size_t)n);
-	s[n] = '\0';
-	r->p += n;
-	return s;
-}
-
-static char *
-get_required(struct reader *r)
-{
-	bool was_null;
-	char *s = get_str(r, &was_null);
-
-	if (s == NULL)
-		r->bad = true;
-	return s;
-}
-
-static void
-get_date(struct reader *r, struct xp_date *d)
-{
-	char *iso = get_required(r);
-	bool has_time = get_u64(r) != 0;
-
-	/* An article without <updated> stores an empty date. */
-	if (iso != NULL && iso[0] != '\0' && !date_parse(iso, d))
-		r->bad = true;
-	d->has_time = has_time;
-	free(iso);
-}
-
-/* Points T at its hashes in the mapped words section: no copy, and pages
- * that no search touches are never read. */
-static void
-get_terms(struct reader *r, struct term_set *t)
-{
-	uint64_t at = get_u64(r), n = get_u64(r);
-
-	if (r->bad || at > r->nwords || n > r->nwords - at) {
-		r->bad = true;
-		return;
-	}
-	t->hashes = n > 0 ? r->words + at : NULL;
-	t->count = (size_t)n;
-	t->mapped = true;
-}
-
-/* True when NAME is SLUG's file name, "<slug>.xml": what lets an article
- * find its file from its slug and its home. */
-static bool
-names_slug(const char *name, const char *slug)
-{
-	size_t n = strlen(slug);
-
-	return strncmp(name, slug, n) == 0 && strcmp(name + n, ".xml") == 0;
-}
-
-static struct meta_record *
-get_record(struct reader *r, const struct metacache *mc)
-{
-	struct meta_record *rec = calloc(1, sizeof(*rec));
-	struct article *a = calloc(1, sizeof(*a));
-	bool was_null;
-	uint64_t ntags;
-
-	if (rec == NULL || a == NULL) {
-		free(rec);
-		free(a);
-		r->bad = true;
-		return NULL;
-	}
-	atomic_init(&a->refs, 1);
-	rec->article = a;
-	rec->name = get_required(r);
-	a->stamp.dev = (dev_t)get_u64(r);
-	a->stamp.ino = (ino_t)get_u64(r);
-	a->stamp.size = (off_t)get_u64(r);
-	a->stamp.mtime.tv_sec = (time_t)get_u64(r);
-	a->stamp.mtime.tv_nsec = (long)get_u64(r);
-	a->stamp.ctime.tv_sec = (time_t)get_u64(r);
-	a->stamp.ctime.tv_nsec = (long)get_u64(r);
-	a->slug = get_required(r);
-	a->title = get_required(r);
-	a->summary = get_required(r);
-	a->author = get_str(r, &was_null);
-	ntags = get_u64(r);
-	if (!r->bad && ntags <= 1000 &&
-	    (a->tags = calloc((size_t)ntags + 1, sizeof(*a->tags))) != NULL) {
-		for (uint64_t i = 0; i < ntags && !r->bad; i++)
-			if ((a->tags[a->ntags] = get_required(r)) != NULL)
-				a->ntags++;
-	} else {
-		r->bad = true;
-	}
-	get_date(r, &a->published);
-	a->has_updated = get_u64(r) != 0;
-	get_date(r, &a->updated);
-	a->draft = get_u64(r) != 0;
-	a->reading_minutes = (unsigned)get_u64(r);
-	a->word_count = (unsigned)get_u64(r);
-	a->content_hash = get_u64(r);
-	a->loaded_at = (time_t)get_u64(r);
-	get_terms(r, &a->terms);
-	get_terms(r, &a->title_terms);
-	a->words_map = filemap_ref(mc->map);
-	if (!r->bad && (rec->name == NULL || a->slug == NULL ||
-	    !article_slug_valid(a->slug, strlen(a->slug))))
-		r->bad = true;
-	if (!r->bad && !names_slug(rec->name, a->slug))
-		r->bad = true;
-	a->home = article_home_ref(mc->home);
-	if (r->bad) {
+		if (rec != NULL)
+			st = metarecord_get(&p, end, words, nwords, mc->map,
+			    mc->home, &rec->name, &rec->article);
+		if (st == METARECORD_OK &&
+		    strmap_get(&mc->records, rec->name) == NULL &&
+		    strmap_put(&mc->records, rec->name, rec))
+			continue;
 		record_free(rec);
-		return NULL;
+		dropped++;
+		if (st == METARECORD_END || rec == NULL)
+			break;
 	}
-	return rec;
+	return dropped;
 }
 
-/* Maps DIR/metadata and reads its records.  Articles read from it point
- * into the mapping for their search words and hold a reference to it. */
+/* Copies DIR/metadata (never mapped in place: see filemap.h) and reads
+ * its records.  Articles read from it point into the copy for their
+ * search words and hold a reference to it. */
 static void
 load_file(struct metacache *mc)
 {
-	uint64_t records_len;
+	uint64_t head[3], records_len;
+	const char *p, *end, *data;
 	char path[PATH_MAX];
-	struct reader r;
-	size_t words_at;
+	size_t words_at, dropped, len;
 
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
-	if ((mc->map = filemap_open(path, META_MAX_FILE)) == NULL) {
+	if ((mc->map = filemap_open(path, mc->dir, META_MAX_FILE)) == NULL) {
 		mc->dirty = true;
 		return;
 	}
-	r = (struct reader){ mc->map->data, mc->map->data + mc->map->len,
-		NULL, 0, false };
-	if (mc->map->len < sizeof(META_MAGIC) - 1 + 24 ||
-	    memcmp(r.p, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
+	data = mc->map->data;
+	len = mc->map->len;
+	if (len < sizeof(META_MAGIC) - 1 + sizeof(head) ||
+	    memcmp(data, META_MAGIC, sizeof(META_MAGIC) - 1) != 0) {
 		log_msg(LOG_WARN, "%s: not a metadata cache; rebuilding it", path);
-		mc->dirty = true;
-		return;
+		goto rejected;
 	}
-	r.p += sizeof(META_MAGIC) - 1;
-	if (get_u64(&r) != META_VERSION || get_u64(&r) != sizeof(struct article)) {
+	p = data + sizeof(META_MAGIC) - 1;
+	memcpy(head, p, sizeof(head));
+	p += sizeof(head);
+	if (head[0] != META_VERSION || head[1] != sizeof(struct article)) {
 		log_msg(LOG_INFO, "%s: from another version; rebuilding it", path);
-		mc->dirty = true;
-		return;
+		goto rejected;
 	}
-	records_len = get_u64(&r);
-	words_at = (size_t)(r.p - mc->map->data) + records_len;
+	records_len = head[2];
+	if (records_len > (uint64_t)(data + len - p)) {
+		log_msg(LOG_WARN, "%s: cut short; rebuilding it", path);
+		goto rejected;
+	}
+	end = p + records_len;
+	words_at = (size_t)(end - data);
 	words_at += (4 - words_at % 4) % 4;
-	if (records_len > (uint64_t)(r.end - r.p) || words_at > mc->map->len) {
-		log_msg(LOG_WARN, "%s: corrupt; rebuilding it", path);
-		mc->dirty = true;
-		return;
-	}
-	r.words = (const uint32_t *)(const void *)(mc->map->data + words_at);
-	r.nwords = (mc->map->len - words_at) / sizeof(uint32_t);
-	r.end = r.p + records_len;
-	while (r.p < r.end && !r.bad) {
-		struct meta_record *rec = get_record(&r, mc);
-
-		if (rec != NULL && !strmap_put(&mc->records, rec->name, rec)) {
-			record_free(rec);
-			r.bad = true;
-		}
-	}
-	if (r.bad) {
-		const char *key;
-		void *value;
-
-		/* Half a cache is worse than none: drop it all. */
-		log_msg(LOG_WARN, "%s: corrupt; rebuilding it", path);
-		for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
-			record_free(value);
-		strmap_release(&mc->records);
+	if (words_at > len)
+		words_at = len;
+	dropped = read_records(mc, p, end,
+	    (const uint32_t *)(const void *)(data + words_at),
+	    (len - words_at) / sizeof(uint32_t));
+	if (dropped > 0) {
+		log_msg(LOG_WARN, "%s: %zu damaged record%s dropped; %s read from "
+		    "the articles again", path, dropped, dropped == 1 ? "" : "s",
+		    dropped == 1 ? "its article is" : "their articles are");
 		mc->dirty = true;
 	}
+	return;
+rejected:
+	/* Nothing points into the copy: give its room back now. */
+	filemap_unref(mc->map);
+	mc->map = NULL;
+	mc->dirty = true;
 }
 
 struct metacache *
@@ -336,6 +155,7 @@ metacache_open(const char *dir, const char *articles_dir,
 {
 	struct metacache *mc = calloc(1, sizeof(*mc));
 	char path[PATH_MAX];
+	struct stat st;
 
 	if (mc == NULL || (mc->dir = strdup(dir)) == NULL ||
 	    (mc->articles_dir = strdup(articles_dir)) == NULL ||
@@ -356,8 +176,133 @@ metacache_open(const char *dir, const char *articles_dir,
 		metacache_free(mc);
 		return NULL;
 	}
+	/* Copies are written into it by name: a link put in its place
+	 * would send them elsewhere. */
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		xp_error_set(err, XP_ERR_INVALID, path, 0,
+		    "not a folder (a symbolic link is refused)");
+		metacache_free(mc);
+		return NULL;
+	}
 	load_file(mc);
 	return mc;
+}
+
+/* --- kept bodies: one file per version a record names --------------- */
+
+/* True when a record names version HASH of SLUG. */
+static bool
+body_named(const struct metacache *mc, const char *slug, uint64_t hash)
+{
+	char name[SLUG_MAX + 8];
+	struct meta_record *r;
+
+	snprintf(name, sizeof(name), "%s.xml", slug);
+	r = strmap_get(&mc->records, name);
+	return r != NULL && r->article->content_hash == hash;
+}
+
+/* Deletes the retired bodies that have been so for RETIRE_SECONDS, or
+ * all of them when ALL, unless a record names them again (an edit undone
+ * brings back the same bytes, hence the same file). */
+static void
+retire_due(struct metacache *mc, bool all)
+{
+	time_t now = time(NULL);
+	char path[PATH_MAX];
+	size_t keep = 0;
+
+	for (size_t i = 0; i < mc->nretired; i++) {
+		struct retired_body *b = &mc->retired[i];
+
+		if (!all && now - b->since < RETIRE_SECONDS) {
+			mc->retired[keep++] = *b;
+			continue;
+		}
+		if (!body_named(mc, b->slug, b->hash)) {
+			article_body_path(mc->dir, b->slug, b->hash, path,
+			    sizeof(path));
+			(void)unlink(path);
+		}
+		free(b->slug);
+	}
+	mc->nretired = keep;
+}
+
+/* Notes that A's kept body may be deleted once no request can still be
+ * reading it.  Out of memory, it is left for the next sweep. */
+static void
+retire(struct metacache *mc, const struct article *a)
+{
+	struct retired_body *grown;
+
+	if ((grown = realloc(mc->retired, (mc->nretired + 1) *
+	    sizeof(*grown))) == NULL)
+		return;
+	mc->retired = grown;
+	if ((grown[mc->nretired].slug = strdup(a->slug)) == NULL)
+		return;
+	grown[mc->nretired].hash = a->content_hash;
+	grown[mc->nretired].since = time(NULL);
+	mc->nretired++;
+}
+
+/* True when the retired list holds version HASH of SLUG. */
+static bool
+body_retired(const struct metacache *mc, const char *slug, uint64_t hash)
+{
+	for (size_t i = 0; i < mc->nretired; i++)
+		if (mc->retired[i].hash == hash &&
+		    strcmp(mc->retired[i].slug, slug) == 0)
+			return true;
+	return false;
+}
+
+/* Deletes from DIR/bodies every "<slug>-<hash>.xml" that no record names
+ * and that was not written in the last RETIRE_SECONDS (another process
+ * sharing the folder may be about to name it), and temporary files left
+ * by a writer that died.  What was left behind while no process ran, or
+ * by processes that disagree, goes here; other names are not ours. */
+static void
+sweep_bodies(struct metacache *mc)
+{
+	char path[PATH_MAX], slug[SLUG_MAX + 1];
+	time_t now = time(NULL);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/bodies", mc->dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		unsigned long long hash;
+		bool tmp = n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0;
+		char *end;
+
+		if (!tmp) {
+			/* <slug>-<16 hex digits>.xml */
+			if (n < 22 || n - 21 > SLUG_MAX ||
+			    strcmp(de->d_name + n - 4, ".xml") != 0 ||
+			    de->d_name[n - 21] != '-')
+				continue;
+			memcpy(slug, de->d_name, n - 21);
+			slug[n - 21] = '\0';
+			errno = 0;
+			hash = strtoull(de->d_name + n - 20, &end, 16);
+			if (end != de->d_name + n - 4 || errno != 0 ||
+			    !article_slug_valid(slug, n - 21) ||
+			    body_named(mc, slug, hash) ||
+			    body_retired(mc, slug, hash))
+				continue;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    now - st.st_mtime < (tmp ? STALE_TMP_SECONDS : RETIRE_SECONDS))
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
 void
@@ -368,6 +313,10 @@ metacache_free(struct metacache *mc)
 
 	if (mc == NULL)
 		return;
+	retire_due(mc, false);
+	for (size_t i = 0; i < mc->nretired; i++)
+		free(mc->retired[i].slug);
+	free(mc->retired);
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
 		record_free(value);
 	strmap_release(&mc->records);
@@ -397,40 +346,61 @@ metacache_last_good(struct metacache *mc, const char *name)
 	struct meta_record *r = strmap_get(&mc->records, name);
 
 	char kept[PATH_MAX];
+	struct stat st;
 
 	if (r == NULL)
 		return NULL;
 	article_body_path(mc->dir, r->article->slug, r->article->content_hash,
 	    kept, sizeof(kept));
-	if (access(kept, R_OK) != 0)
+	if (lstat(kept, &st) != 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	return article_ref(r->article);
 }
 
-/* Copies A's bytes to DIR/bodies/<slug>.xml, atomically. */
+/* Writes LEN bytes of DATA to PATH through a temporary file of our own,
+ * renamed into place.  Returns false (nothing changed) on any error. */
 static bool
-keep_body(struct metacache *mc, const struct article *a, char *path,
-    size_t size)
+write_whole(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX + 32];
-	bool ok;
-	FILE *f;
+	char tmp[PATH_MAX + 16];
+	size_t put = 0;
+	ssize_t n;
+	int fd;
 
-	/* Named by content: a copy never changes once written, and any
-	 * process may share it. */
-	article_body_path(mc->dir, a->slug, a->content_hash, path, size);
-	if (access(path, R_OK) == 0)
-		return true;    /* the same bytes are already kept */
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if ((f = fopen(tmp, "we")) == NULL)
+	(void)unlink(tmp);
+	/* O_EXCL and O_NOFOLLOW: never write through a name someone else
+	 * put there. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0)
 		return false;
-	ok = fwrite(a->source, 1, a->source_len, f) == a->source_len;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
+	while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		put += n > 0 ? (size_t)n : 0;
+	/* Several processes may write at once: each renames a whole file
+	 * of its own into place, so the last one wins, intact. */
+	if (close(fd) != 0 || put != len || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return false;
 	}
 	return true;
+}
+
+/* Copies A's bytes to DIR/bodies/<slug>-<hash>.xml, atomically. */
+static bool
+keep_body(struct metacache *mc, const struct article *a, char *path,
+    size_t size)
+{
+	struct stat st;
+
+	/* Named by content: a copy never changes once written, and any
+	 * process may share it.  One that does not hold those bytes is
+	 * refused when read (article_document checks the hash). */
+	article_body_path(mc->dir, a->slug, a->content_hash, path, size);
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size == a->source_len)
+		return true;    /* the same bytes are already kept */
+	return write_whole(path, a->source, a->source_len);
 }
 
 struct article *
@@ -441,6 +411,7 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	struct article *copy;
 	char path[PATH_MAX];
 
+	retire_due(mc, false);
 	if (a->source == NULL || !keep_body(mc, a, path, sizeof(path)))
 		return NULL;
 	/* The record holds a body-less twin of A: same metadata, bytes on
@@ -472,7 +443,7 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 		copy->tags[i] = strdup(a->tags[i]);
 	if (rec->name == NULL || copy->slug == NULL || copy->title == NULL ||
 	    copy->summary == NULL || (a->author && copy->author == NULL) ||
-	    !names_slug(name, a->slug) || copy->tags == NULL ||
+	    !metarecord_names_slug(name, a->slug) || copy->tags == NULL ||
 	    copy->terms.hashes == NULL || copy->title_terms.hashes == NULL) {
 		if (copy->tags == NULL)
 			copy->ntags = 0;
@@ -484,12 +455,17 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	if (a->title_terms.count > 0)
 		memcpy(title_terms, a->title_terms.hashes,
 		    a->title_terms.count * sizeof(uint32_t));
-	if ((old = strmap_remove(&mc->records, name)) != NULL)
-		record_free(old);
+	old = strmap_remove(&mc->records, name);
 	if (!strmap_put(&mc->records, rec->name, rec)) {
 		record_free(rec);
+		if (old != NULL)
+			retire(mc, old->article);
+		record_free(old);
 		return NULL;
 	}
+	if (old != NULL && old->article->content_hash != copy->content_hash)
+		retire(mc, old->article);
+	record_free(old);
 	mc->dirty = true;
 	return article_ref(copy);
 }
@@ -499,7 +475,9 @@ metacache_forget(struct metacache *mc, const char *name)
 {
 	struct meta_record *r = strmap_remove(&mc->records, name);
 
+	retire_due(mc, false);
 	if (r != NULL) {
+		retire(mc, r->article);
 		record_free(r);
 		mc->dirty = true;
 	}
@@ -521,44 +499,41 @@ metacache_prune(struct metacache *mc, bool (*keep)(void *ctx, const char *name),
 enum xp_status
 metacache_save(struct metacache *mc, struct xp_error *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
-	struct buf b = BUF_INIT, records = BUF_INIT, words = BUF_INIT;
+	struct buf b = BUF_INIT, records = BUF_INIT, words = BUF_INIT,
+	    scratch = BUF_INIT;
 	static const char zeros[4];
+	char path[PATH_MAX];
+	uint64_t head[3];
 	const char *key;
 	void *value;
-	bool ok;
-	FILE *f;
 
+	retire_due(mc, false);
 	if (!mc->dirty)
 		return XP_OK;
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
-		put_record(&records, &words, value);
+		(void)metarecord_put(&records, &words, &scratch,
+		    ((struct meta_record *)value)->name,
+		    ((struct meta_record *)value)->article);
+	head[0] = META_VERSION;
+	head[1] = sizeof(struct article);
+	head[2] = records.len;
 	buf_puts(&b, META_MAGIC);
-	put_u64(&b, META_VERSION);
-	put_u64(&b, sizeof(struct article));
-	put_u64(&b, records.len);
+	buf_append(&b, head, sizeof(head));
 	buf_append(&b, records.data, records.len);
 	buf_append(&b, zeros, (4 - b.len % 4) % 4);
 	buf_append(&b, words.data, words.len);
-	b.failed |= records.failed || words.failed;
+	b.failed |= records.failed || words.failed || scratch.failed;
 	buf_release(&records);
 	buf_release(&words);
+	buf_release(&scratch);
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (b.failed || (f = fopen(tmp, "we")) == NULL) {
+	if (b.failed || !write_whole(path, b.data, b.len)) {
 		buf_release(&b);
-		return xp_error_set(err, XP_ERR_IO, tmp, 0, "cannot write: %s",
+		return xp_error_set(err, XP_ERR_IO, path, 0, "cannot write: %s",
 		    strerror(errno));
 	}
-	ok = fwrite(b.data, 1, b.len, f) == b.len;
-	ok = fclose(f) == 0 && ok;
 	buf_release(&b);
-	/* Several CGI processes may save at once: each renames a whole
-	 * file of its own into place, so the last one wins, intact. */
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return xp_error_set(err, XP_ERR_IO, path, 0, "cannot write");
-	}
 	mc->dirty = false;
+	sweep_bodies(mc);
 	return XP_OK;
 }

@@ -7,7 +7,15 @@
  * broken save still has its last good version to serve.
  *
  * It is only an accelerator: a missing, corrupt or foreign cache file is
- * ignored (and rewritten), which costs time, never correctness. */
+ * ignored (and rewritten), which costs time, never correctness.  It is
+ * also input that others may change: the file is copied, never mapped in
+ * place, and each record carries a checksum and is checked as strictly as
+ * an article file; a damaged record is dropped alone and its article read
+ * from its file again.
+ *
+ * Kept bodies are pruned: a version no record names any more (an edit
+ * replaced it, the article was deleted) is deleted a few seconds later,
+ * and each save sweeps the folder of what no record names. */
 #ifndef XP_METACACHE_H
 #define XP_METACACHE_H
 
@@ -25,6 +33,8 @@ struct metacache {
 	struct filemap *map;     /* the cache file, mapped; NULL when none */
 	struct strmap records;   /* file name -> struct meta_record */
 	bool dirty;              /* differs from the file on disk */
+	struct retired_body *retired; /* kept bodies to delete soon */
+	size_t nretired;
 };
 
 /* Reads DIR/metadata (creating DIR if needed) for the articles folder
@@ -51,7 +61,7 @@ struct article *metacache_last_good(struct metacache *mc, const char *name);
 struct article *metacache_store(struct metacache *mc, const char *name,
     const struct article *a);
 
-/* Forgets NAME (the file is gone). */
+/* Forgets NAME (the file is gone); its kept body goes a little later. */
 void metacache_forget(struct metacache *mc, const char *name);
 
 /* Forgets every name for which KEEP(CTX, name) is false: after a full
@@ -60,7 +70,8 @@ void metacache_forget(struct metacache *mc, const char *name);
 void metacache_prune(struct metacache *mc,
     bool (*keep)(void *ctx, const char *name), void *ctx);
 
-/* Writes the cache file if anything changed, atomically (rename). */
+/* Writes the cache file if anything changed, atomically (rename), then
+ * deletes the kept bodies no record names. */
 enum xp_status metacache_save(struct metacache *mc, struct xp_error *err);
 
 #endif

@@ -8,6 +8,8 @@ encoding of fuzz-request.c and the config file syntax."""
 import os
 import re
 import shutil
+import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 
 ROOT = os.getcwd()
@@ -136,6 +138,40 @@ REQUESTS = {
 }
 
 
+def metacache_seeds():
+    """Cache files written by the engine itself (build/xsltpress) for a few
+    articles: intact, with every record resealed (flag 1), cut short, and
+    with a record's title patched.  The first byte is the harness's flags."""
+    engine = os.path.join(ROOT, "build", "xsltpress")
+    if not os.access(engine, os.X_OK):
+        print("make-seeds: build/xsltpress missing, metacache seeds skipped")
+        return
+    shutil.rmtree(os.path.join(OUT, "metacache"), ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        arts, cache = os.path.join(tmp, "articles"), os.path.join(tmp, "cache")
+        os.mkdir(arts)
+        for slug, keep in zip(REAL[:3], (2, 3, 4)):
+            with open(os.path.join(arts, slug + ".xml"), "w", encoding="utf-8") as f:
+                f.write(trimmed(slug, keep))
+        with open(os.path.join(arts, "full.xml"), "w", encoding="utf-8") as f:
+            f.write(EDGE["full.xml"])
+        env = dict(os.environ, XSLTPRESS_ARTICLES_DIR=arts, XSLTPRESS_CACHE_DIR=cache,
+                   XSLTPRESS_LOG_LEVEL="error")
+        env.pop("GATEWAY_INTERFACE", None)
+        subprocess.run([engine, "-c", os.path.join(ROOT, "conf/xsltpress.conf"), "render", "/"],
+                       env=env, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        with open(os.path.join(cache, "metadata"), "rb") as f:
+            meta = f.read()
+    write("metacache", "intact.bin", b"\0" + meta)
+    write("metacache", "resealed.bin", b"\1" + meta)
+    write("metacache", "cut-in-records.bin", b"\0" + meta[:len(meta) // 3])
+    write("metacache", "header-only.bin", b"\0" + meta[:19 + 24])
+    i = meta.find(b"Consistent")
+    if i >= 0:
+        write("metacache", "title-bad-utf8.bin",
+              b"\1" + meta[:i] + b"\xff" + meta[i + 1:])
+
+
 def main():
     for kind in ("article", "render"):
         shutil.rmtree(os.path.join(OUT, kind), ignore_errors=True)
@@ -150,6 +186,7 @@ def main():
     shutil.rmtree(os.path.join(OUT, "request"), ignore_errors=True)
     for name, data in REQUESTS.items():
         write("request", name, data)
+    metacache_seeds()
     shutil.rmtree(os.path.join(OUT, "config"), ignore_errors=True)
     with open(os.path.join(ROOT, "conf/xsltpress.conf"), "rb") as f:
         write("config", "xsltpress.conf", f.read())

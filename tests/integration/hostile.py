@@ -33,6 +33,10 @@ The cases are tables, each row a hostile input and the answer it must get:
                page not re-rendered, redirect Locations re-encoded, gzip
                (Vary, ETag, HEAD, 304), listen_public, and sandbox = yes
                refusing to start where a seccomp filter hides Landlock.
+  cache        files other processes may change: the metadata cache
+               truncated in place under a running server, a record patched,
+               a FIFO among the kept copies of cache_dir/bodies, a folder
+               link swapped in a tight loop while the article is requested.
 
 After EACH case every good page (listing pages, articles, feed, tags,
 archive, sitemap, stylesheet) must still answer 200.
@@ -1943,6 +1947,203 @@ def c_sandbox_unavailable(ctx):
     stop(proc)
     ensure("serving unconfined" in read_log(log), "sandbox = try does not warn: %s"
            % read_log(log).strip().splitlines()[-3:])
+# 8. The metadata cache and kept bodies: files other processes may change
+# ---------------------------------------------------------------------------
+
+def cache_env(ctx, **more):
+    """Env for a stack with its own cache_dir (returned too)."""
+    cache = os.path.join(ctx.tmpdir(), "cache")
+    env = {"XSLTPRESS_CACHE_DIR": cache}
+    env.update(more)
+    return env, cache
+
+
+def warm_stack(ctx, folder, env):
+    """Starts, stops (the metadata cache is then written) and starts again:
+    the second engine reads its articles from the cache."""
+    first = ctx.stack(folder, env)
+    good_pages(first)
+    first.stop()
+    ensure(first.app_status == 0, "the cold engine exited with %s" % first.app_status)
+    return ctx.stack(folder, env)
+
+
+def index_builds(st):
+    return len(log_lines(st, "search index:"))
+
+
+def search_finds(st, word, slug):
+    r = get(st, "/search/?q=" + word)
+    ensure(r.status == 200, "search %s answered %s" % (word, r.status))
+    ensure("/articles/%s/" % slug in r.text, "search %s does not find %s" % (word, slug))
+
+
+@case("cache: metadata truncated in place while serving -> the engine survives, the index rebuilds")
+def c_cache_truncated(ctx):
+    gen = {"gen-%03d.xml" % i: abytes(title="Generated %d" % i,
+                                      body="<p>okapi%d and common words</p>" % i)
+           for i in range(80)}
+    folder = ctx.folder(gen)      # with the samples: 100 articles
+    env, cache = cache_env(ctx)
+    st = warm_stack(ctx, folder, env)
+    eventually(lambda: ensure(index_builds(st) >= 1, "no index yet"), "the search index is built")
+    builds = index_builds(st)
+    # another process cuts the file short, in place (cp over it, rsync --inplace)
+    with open(os.path.join(cache, "metadata"), "r+b") as f:
+        f.truncate(300)
+    for i in range(75):           # enough changes for a new index
+        os.utime(os.path.join(folder, "gen-%03d.xml" % i))
+
+    def rebuilt():
+        if st.app.poll() is not None:
+            return      # said below, at once
+        ensure(index_builds(st) > builds, "not rebuilt yet")
+    eventually(rebuilt, "the search index is rebuilt", timeout=15)
+    ensure(st.app.poll() is None, "the engine died (status %s)" % st.app.poll())
+    search_finds(st, "okapi78", "gen-078")     # an article left untouched
+    search_finds(st, "okapi3", "gen-003")      # a touched one
+    good_pages(st)
+
+
+def patch_file(path, old, new):
+    with open(path, "rb") as f:
+        data = f.read()
+    ensure(data.count(old) == 1, "test setup: %r is in %s %d times" % (old, path, data.count(old)))
+    ensure(len(old) == len(new), "test setup: a patch must keep the length")
+    with open(path, "r+b") as f:
+        f.seek(data.index(old))
+        f.write(new)
+
+
+@case("cache: a patched record is dropped and its article read again (text, bad UTF-8)")
+def c_cache_record(ctx):
+    folder = ctx.folder({"cache-victim.xml": abytes(title="Cache Victim Title"),
+                         "cache-utf.xml": abytes(title="Cache Utf Title")})
+    env, cache = cache_env(ctx, XSLTPRESS_CACHE="off")
+    first = ctx.stack(folder, env)
+    good_pages(first)
+    first.stop()
+    meta = os.path.join(cache, "metadata")
+    patch_file(meta, b"Cache Victim Title", b"Cache Victim Tampr")
+    patch_file(meta, b"Cache Utf Title", b"Cache Utf T\xfftle")
+    st = ctx.stack(folder, env)
+    for slug, title in (("cache-victim", "Cache Victim Title"), ("cache-utf", "Cache Utf Title")):
+        r = get(st, "/articles/%s/" % slug)
+        ensure(r.status == 200, "/articles/%s/ answered %s" % (slug, r.status))
+        ensure(title in r.text, "/articles/%s/ does not show its title from the file" % slug)
+    page = get(st, "/").text + get(st, "/feed.xml").text
+    ensure("Tampr" not in page, "the patched title is served")
+    feed = get(st, "/feed.xml")
+    try:
+        ET.fromstring(feed.body)
+    except ET.ParseError as e:
+        raise CheckFailed("/feed.xml is not well-formed: %s" % e)
+    ensure(log_lines(st, "damaged record"), "the log does not say records were dropped")
+    good_pages(st)
+
+
+@case("cache: a FIFO in cache_dir/bodies hangs no worker")
+def c_cache_fifo(ctx):
+    # the newest article, so that the feed reads it too
+    folder = ctx.folder({"fifo-victim.xml": abytes(title="Fifo Victim", published="2026-11-30")})
+    env, cache = cache_env(ctx, XSLTPRESS_CACHE="off")
+    st = ctx.stack(folder, env)
+    bodies = os.path.join(cache, "bodies")
+    kept = [n for n in os.listdir(bodies) if n.startswith("fifo-victim-")]
+    ensure(len(kept) == 1, "test setup: kept bodies %r" % kept)
+    os.unlink(os.path.join(bodies, kept[0]))
+    os.mkfifo(os.path.join(bodies, kept[0]))
+    # a broken save: the last good version is served from its kept copy
+    with open(os.path.join(folder, "fifo-victim.xml"), "wb") as f:
+        f.write(b"<article><title>broken")
+    eventually(lambda: ensure(log_lines(st, "fifo-victim.xml"), "not seen yet"),
+               "the broken save is logged")
+
+    def one(path):
+        t0 = time.monotonic()
+        try:
+            r = get(st, path, timeout=15)   # a hang is forever; a busy machine is slow
+            return "%s %s in %.1f s" % (path, r.status, time.monotonic() - t0)
+        except OSError as e:
+            return "%s TIMEOUT (%s)" % (path, e)
+
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        got = list(ex.map(one, ["/articles/fifo-victim/"] * 4 + ["/feed.xml", "/"]))
+    ensure(not [g for g in got if "TIMEOUT" in g], "requests hung: %s" % "; ".join(got))
+    good_pages(st)
+
+
+# Swaps FOLDER/current and FOLDER/current.alt (two symbolic links) with
+# renameat2(RENAME_EXCHANGE) for SECONDS, re-pointing the article's own link
+# now and then so that the engine reads it again; a process of its own, so
+# that the swaps come as fast as a deploy script's, not at the test's pace.
+SWAPPER = r"""
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+d, seconds = sys.argv[1], float(sys.argv[2])
+cur, alt = (os.path.join(d, n).encode() for n in ("current", "current.alt"))
+end, n = time.monotonic() + seconds, 0
+while time.monotonic() < end:
+    for _ in range(500):
+        if libc.renameat2(-100, cur, -100, alt, 2) != 0:
+            sys.exit("renameat2: errno %d" % ctypes.get_errno())
+    n += 500
+    os.symlink("current/race.xml", os.path.join(d, "race.tmp"))
+    os.replace(os.path.join(d, "race.tmp"), os.path.join(d, "race.xml"))
+if not os.readlink(os.path.join(d, "current")).endswith("releases-in"):
+    libc.renameat2(-100, cur, -100, alt, 2)
+print(n)
+"""
+
+
+@case("cache: a directory symlink swapped in a tight loop never publishes the outside file")
+def c_symlink_race(ctx):
+    folder = ctx.folder()
+    inside = os.path.join(folder, "releases-in")
+    os.mkdir(inside)
+    with open(os.path.join(inside, "race.xml"), "wb") as f:
+        f.write(abytes(title="Race Inside", body="<p>inside version</p>"))
+    outside = ctx.tmpdir("xsltpress-outside.")
+    with open(os.path.join(outside, "race.xml"), "wb") as f:
+        f.write(abytes(title="Race Outside", body="<p>OUTSIDE-RACE-MARKER</p>"))
+    os.symlink("releases-in", os.path.join(folder, "current"))
+    os.symlink(outside, os.path.join(folder, "current.alt"))
+    os.symlink("current/race.xml", os.path.join(folder, "race.xml"))
+    env, _ = cache_env(ctx, XSLTPRESS_CACHE="off")
+    st = ctx.stack(folder, env)
+    eventually(lambda: ensure(b"Race Inside" in get(st, "/articles/race/").body, "not served"),
+               "the linked article is served")
+    seconds = 4.0
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, folder, str(seconds)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stop = time.monotonic() + seconds
+    leaks = []
+
+    def read(_):
+        n = 0
+        while time.monotonic() < stop:
+            for path in ("/articles/race/",) * 4 + ("/",):
+                r = get(st, path)
+                n += 1
+                if b"OUTSIDE-RACE-MARKER" in r.body or b"Race Outside" in r.body:
+                    leaks.append(path)
+        return n
+
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        counts = list(ex.map(read, range(2)))
+    out, err = swapper.communicate(timeout=30)
+    ensure(swapper.returncode == 0, "the swapper failed: %s" % err.decode()[-300:])
+    if OPTS.verbose:
+        print("  %s swaps, %d requests, %d leaks" % (out.decode().strip(), sum(counts), len(leaks)))
+    ensure(sum(counts) > 20, "too few requests to mean anything: %r" % counts)
+    ensure(not leaks, "the outside file was served %d times in %d requests (%s)"
+           % (len(leaks), sum(counts), sorted(set(leaks))))
+    os.symlink("current/race.xml", os.path.join(folder, "race.tmp"))
+    os.replace(os.path.join(folder, "race.tmp"), os.path.join(folder, "race.xml"))
+    eventually(lambda: ensure(b"Race Inside" in get(st, "/articles/race/").body, "not served"),
+               "the inside version is served after the swaps")
+    ensure(b"OUTSIDE-RACE-MARKER" not in get(st, "/feed.xml").body, "the feed shows the outside file")
+    good_pages(st)
 
 
 # ---------------------------------------------------------------------------

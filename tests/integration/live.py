@@ -1021,6 +1021,40 @@ def c_search_follows(ctx):
     time.sleep(0.3)
     eventually(finds(site, "okapis+-giraffes", ["okapi-mention"]),
                "a broken save keeps the last good version searchable")
+@case("cache_dir/bodies keeps only the versions the cache still records")
+def c_bodies_pruned(ctx):
+    folder = ctx.folder()
+    cache = os.path.join(ctx.tmpdir(), "cache")
+    st, site = ctx.stack(folder, {"XSLTPRESS_CACHE_DIR": cache})
+    bodies = os.path.join(cache, "bodies")
+    slug, deleted = "understanding-raft-consensus", "designing-a-url-shortener"
+
+    def kept(s):
+        return [n for n in os.listdir(bodies)
+                if re.fullmatch(re.escape(s) + r"-[0-9a-f]{16}\.xml", n)]
+
+    ensure(len(kept(slug)) == 1 and len(kept(deleted)) == 1,
+           "start: kept %r and %r" % (kept(slug), kept(deleted)))
+    for i in range(5):
+        write_atomic(slug_path(folder, slug), art("Raft Version %d" % i))
+        eventually(served(site, slug, "Raft Version %d" % i), "edit %d served" % i)
+    os.unlink(slug_path(folder, deleted))
+    eventually(gone(site, deleted), "deleted article gone")
+    # a replaced version stays 2 s for requests that took it before the
+    # change; the next change of the folder deletes what is due
+    time.sleep(2.5)
+    settle(site, folder)
+    ensure(kept(deleted) == [], "the deleted article's body is still kept: %r" % kept(deleted))
+    ensure(len(kept(slug)) == 1, "five edits left %d kept bodies: %r"
+           % (len(kept(slug)), kept(slug)))
+    # what the process leaves at exit: one body for each article, nothing else
+    time.sleep(2.1)
+    st.stop()
+    ensure(st.app_status == 0, "the engine exited with %s" % st.app_status)
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".xml"))
+    left = sorted(os.listdir(bodies))
+    ensure(len(left) == len(names), "%d bodies kept for %d articles: %r"
+           % (len(left), len(names), [n for n in left if not n.startswith("sentinel")]))
 
 
 @case("stress: rewrites, renames and broken saves under concurrent reads")

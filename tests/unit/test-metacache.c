@@ -1,0 +1,352 @@
+/* test-metacache.c - the metadata cache file as untrusted input: records
+ * patched (with and without a fresh checksum), the file cut short at every
+ * length, every byte of it flipped, and the private copy it is read from
+ * outliving changes to the file. */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include <libxml/parser.h>
+
+#include "filemap.h"
+#include "folder.h"
+#include "metacache.h"
+#include "metarecord.h"
+
+#define MAGIC_LEN (sizeof("xsltpress-metadata\n") - 1)
+
+static const struct {
+	const char *name, *xml;
+} articles[] = {
+	{ "alpha.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<article>"
+	    "<title>Alpha Title</title><summary>Alpha summary.</summary>"
+	    "<author>Ann Author</author>"
+	    "<published>2026-01-01T09:30:00+01:00</published>"
+	    "<updated>2026-02-03</updated>"
+	    "<tags><tag>alpha-tag</tag><tag>alpha-taf</tag></tags>"
+	    "<body><p>alpha words é</p></body></article>\n" },
+	{ "bravo.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<article>"
+	    "<title>Bravo Title</title><summary>Bravo summary.</summary>"
+	    "<published>2026-01-02</published><reading-minutes>7"
+	    "</reading-minutes><body><p>bravo words</p></body></article>\n" },
+	{ "charlie.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<article>"
+	    "<title>Charlie Title</title><summary>Charlie summary.</summary>"
+	    "<published>2026-01-03</published><draft/>"
+	    "<body><p>charlie words</p></body></article>\n" },
+};
+#define NARTICLES NROWS(articles)
+
+struct fixture {
+	char *dir, *cache;
+	char *meta;          /* the intact cache file's bytes */
+	size_t meta_len;
+};
+
+static void
+read_file(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	*data = malloc((size_t)n + 1);
+	assert_non_null(*data);
+	assert_int_equal(fread(*data, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+}
+
+/* A folder of the articles above and the cache file a scan writes. */
+static void
+setup(struct fixture *fx)
+{
+	char path[4096];
+	struct xp_error err;
+	struct metacache *mc;
+	struct folder *f;
+
+	fx->dir = unit_tempdir();
+	fx->cache = unit_tempdir();
+	for (size_t i = 0; i < NARTICLES; i++)
+		assert_true(unit_write(fx->dir, articles[i].name, articles[i].xml,
+		    (size_t)-1));
+	mc = metacache_open(fx->cache, fx->dir, &err);
+	f = folder_new(fx->dir, 65536, NULL, NULL);
+	assert_non_null(mc);
+	folder_use_metacache(f, mc);
+	assert_int_equal(folder_scan(f, &err), XP_OK);
+	folder_free(f);
+	unit_path(path, sizeof(path), fx->cache, "metadata");
+	read_file(path, &fx->meta, &fx->meta_len);
+}
+
+static void
+teardown(struct fixture *fx)
+{
+	unit_rmtree(fx->dir);
+	unit_rmtree(fx->cache);
+	free(fx->dir);
+	free(fx->cache);
+	free(fx->meta);
+}
+
+/* Gives every record of the cache file DATA a fresh checksum. */
+static void
+reseal_all(char *data, size_t len)
+{
+	uint64_t head[3];
+	char *p = data + MAGIC_LEN, *end;
+	size_t words_at;
+
+	memcpy(head, p, sizeof(head));
+	p += sizeof(head);
+	end = p + head[2];
+	words_at = (size_t)(end - data);
+	words_at += (4 - words_at % 4) % 4;
+	while (p < end) {
+		uint64_t n;
+
+		memcpy(&n, p, sizeof(n));
+		(void)metarecord_reseal(p, end,
+		    (const uint32_t *)(const void *)(data + words_at),
+		    (len - words_at) / 4);
+		p += 16 + n;
+	}
+}
+
+/* Writes DATA as the cache file and opens the cache; returns it (caller
+ * frees). */
+static struct metacache *
+load(const struct fixture *fx, const char *data, size_t len)
+{
+	struct xp_error err;
+	struct metacache *mc;
+
+	assert_true(unit_write(fx->cache, "metadata", data, len));
+	mc = metacache_open(fx->cache, fx->dir, &err);
+	assert_non_null(mc);
+	return mc;
+}
+
+/* True when every record MC holds is one of the articles, intact: what
+ * survives damage must be what was written. */
+static bool
+records_intact(struct metacache *mc)
+{
+	static const char *titles[] = { "Alpha Title", "Bravo Title",
+		"Charlie Title" };
+	const char *name;
+	void *value;
+
+	for (size_t i = 0; strmap_next(&mc->records, &i, &name, &value);) {
+		struct article *a = metacache_last_good(mc, name);
+		size_t k = 0;
+		bool ok;
+
+		while (k < NARTICLES && strcmp(articles[k].name, name) != 0)
+			k++;
+		ok = k < NARTICLES && a != NULL && strcmp(a->title, titles[k]) == 0;
+		article_unref(a);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* One patched record: only it is dropped, whether its checksum was made
+ * anew or not. */
+static void
+test_patched_records(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *from, *to;   /* same length */
+		bool reseal;
+		const char *dropped;     /* the one name gone, or NULL */
+	} rows[] = {
+		{ "intact", NULL, NULL, false, NULL },
+		{ "intact, resealed", NULL, NULL, true, NULL },
+		{ "title changed", "Alpha Title", "Alpha Tampr", false, "alpha.xml" },
+		{ "summary changed", "Bravo summary.", "Bravo summarY.", false, "bravo.xml" },
+		{ "title bad UTF-8", "Alpha Title", "Alpha T\xfftle", true, "alpha.xml" },
+		{ "title overlong /", "Alpha Title", "Alpha Tit\xc0\xaf", true, "alpha.xml" },
+		{ "title surrogate", "Alpha Title", "Alpha Ti\xed\xa0\x80", true, "alpha.xml" },
+		{ "title U+FFFE", "Alpha Title", "Alpha Ti\xef\xbf\xbe", true, "alpha.xml" },
+		{ "title control", "Alpha Title", "Alpha\x01Title", true, "alpha.xml" },
+		{ "title newline", "Bravo Title", "Bravo\nTitle", true, "bravo.xml" },
+		{ "author control", "Ann Author", "Ann\x1b" "Author", true, "alpha.xml" },
+		{ "tag uppercase", "alpha-tag", "Alpha-tag", true, "alpha.xml" },
+		{ "tag duplicate", "alpha-taf", "alpha-tag", true, "alpha.xml" },
+		{ "name not the slug's", "bravo.xml", "bravx.xml", true, "bravo.xml" },
+		{ "slug invalid", "charlie\x0d", "charli_\x0d", true, "charlie.xml" },
+		{ "date impossible", "2026-01-02T", "2026-13-02T", true, "bravo.xml" },
+		{ "date not RFC 3339", "2026-01-02T", "2026/01/02T", true, "bravo.xml" },
+	};
+	struct fixture fx;
+
+	(void)state;
+	setup(&fx);
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		char *data = malloc(fx.meta_len);
+		struct metacache *mc;
+
+		assert_non_null(data);
+		memcpy(data, fx.meta, fx.meta_len);
+		if (rows[i].from != NULL) {
+			size_t n = strlen(rows[i].from);
+			char *at = memmem(data, fx.meta_len, rows[i].from, n);
+
+			CHECK(at != NULL, "row %zu (%s): %s not in the file", i,
+			    rows[i].what, rows[i].from);
+			if (at != NULL)
+				memcpy(at, rows[i].to, n);
+		}
+		if (rows[i].reseal)
+			reseal_all(data, fx.meta_len);
+		mc = load(&fx, data, fx.meta_len);
+		CHECK(mc->records.count == NARTICLES - (rows[i].dropped != NULL),
+		    "row %zu (%s): %zu records", i, rows[i].what,
+		    mc->records.count);
+		CHECK(rows[i].dropped == NULL ||
+		    strmap_get(&mc->records, rows[i].dropped) == NULL,
+		    "row %zu (%s): %s kept", i, rows[i].what, rows[i].dropped);
+		CHECK(records_intact(mc), "row %zu (%s): a record is not intact",
+		    i, rows[i].what);
+		CHECK(mc->dirty == (rows[i].dropped != NULL),
+		    "row %zu (%s): dirty is %d", i, rows[i].what, mc->dirty);
+		metacache_free(mc);
+		free(data);
+	}
+	teardown(&fx);
+	CHECK_DONE();
+}
+
+/* The file cut short at every length, and every byte flipped, resealed or
+ * not: never a crash, and without a fresh checksum what is loaded is
+ * intact. */
+static void
+test_damaged_anywhere(void **state)
+{
+	struct fixture fx;
+	uint64_t head[3];
+	size_t records_end;
+	char *data;
+
+	(void)state;
+	setup(&fx);
+	memcpy(head, fx.meta + MAGIC_LEN, sizeof(head));
+	records_end = MAGIC_LEN + sizeof(head) + (size_t)head[2];
+	data = malloc(fx.meta_len);
+	assert_non_null(data);
+	/* Every few bytes, every byte where the records end: each load
+	 * writes and copies a file, which is slow on a busy disk. */
+	for (size_t len = 0; len < fx.meta_len;
+	    len += len + 16 > records_end && len < records_end + 16 ? 1 : 5) {
+		struct metacache *mc = load(&fx, fx.meta, len);
+
+		CHECK(records_intact(mc), "cut at %zu: a record is not intact", len);
+		CHECK(mc->records.count == 0 || len >= records_end,
+		    "cut at %zu: %zu records from a file cut in its records",
+		    len, mc->records.count);
+		metacache_free(mc);
+	}
+	for (size_t at = 0; at < fx.meta_len; at++) {
+		for (int reseal = 0; reseal < 1 + (at % 4 == 0); reseal++) {
+			struct metacache *mc;
+
+			memcpy(data, fx.meta, fx.meta_len);
+			data[at] ^= 0x41;
+			if (reseal && at >= MAGIC_LEN + 24)
+				reseal_all(data, fx.meta_len);
+			mc = load(&fx, data, fx.meta_len);
+			/* Resealed, a flip in a title or a date that leaves
+			 * it valid is a valid record: only its shape counts. */
+			CHECK(reseal || records_intact(mc), "byte %zu flipped: a "
+			    "record is not intact", at);
+			CHECK(mc->records.count <= NARTICLES, "byte %zu flipped: "
+			    "%zu records", at, mc->records.count);
+			metacache_free(mc);
+		}
+	}
+	free(data);
+	teardown(&fx);
+	CHECK_DONE();
+}
+
+/* The copy the cache reads from is ours: the file truncated, rewritten or
+ * removed under it changes nothing, before and after its pages are given
+ * back.  A FIFO or a link in its place is refused without blocking. */
+static void
+test_filemap_private(void **state)
+{
+	static const char *scratch_rows[] = { "cache", NULL, "/nonexistent" };
+	char *dir = unit_tempdir(), path[4096], text[8192];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	unit_path(path, sizeof(path), dir, "file");
+	for (size_t i = 0; i < NROWS(scratch_rows); i++) {
+		const char *scratch = scratch_rows[i] && strcmp(scratch_rows[i],
+		    "cache") == 0 ? dir : scratch_rows[i];
+		struct filemap *m;
+		int fd;
+
+		assert_true(unit_write(dir, "file", text, sizeof(text)));
+		m = filemap_open(path, scratch, 1 << 20);
+		CHECK(m != NULL && m->len == sizeof(text) && m->droppable,
+		    "row %zu: no droppable copy", i);
+		if (m == NULL)
+			continue;
+		assert_int_equal(truncate(path, 100), 0);
+		CHECK(memcmp(m->data, text, sizeof(text)) == 0,
+		    "row %zu: the copy changed with the file", i);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		close(fd);
+		filemap_drop_pages(m);
+		CHECK(memcmp(m->data, text, sizeof(text)) == 0,
+		    "row %zu: pages given back came back different", i);
+		filemap_unref(m);
+	}
+	/* refused: too big, empty, a FIFO (at once), a link, a folder */
+	assert_true(unit_write(dir, "file", text, sizeof(text)));
+	CHECK(filemap_open(path, dir, sizeof(text) - 1) == NULL, "too big mapped");
+	assert_true(unit_write(dir, "empty", "", 0));
+	unit_path(path, sizeof(path), dir, "empty");
+	CHECK(filemap_open(path, dir, 1 << 20) == NULL, "empty file mapped");
+	unit_path(path, sizeof(path), dir, "fifo");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	CHECK(filemap_open(path, dir, 1 << 20) == NULL, "FIFO mapped");
+	alarm(0);
+	unit_path(path, sizeof(path), dir, "link");
+	assert_int_equal(symlink("file", path), 0);
+	CHECK(filemap_open(path, dir, 1 << 20) == NULL, "symbolic link followed");
+	CHECK(filemap_open(dir, dir, 1 << 20) == NULL, "folder mapped");
+	unit_rmtree(dir);
+	free(dir);
+	CHECK_DONE();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patched_records),
+		cmocka_unit_test(test_damaged_anywhere),
+		cmocka_unit_test(test_filemap_private),
+	};
+
+	xmlInitParser();
+	log_set_level(LOG_ERROR);
+	/* Thousands of small cache files: in memory when it can be, as a
+	 * busy disk makes each one take a millisecond. */
+	if (getenv("TMPDIR") == NULL && access("/dev/shm", W_OK) == 0)
+		setenv("TMPDIR", "/dev/shm", 1);
+	return cmocka_run_group_tests_name("metacache", tests, NULL, NULL);
+}
