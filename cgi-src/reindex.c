@@ -8,7 +8,6 @@
 #include "log.h"
 #include "postings.h"
 #include "reindex.h"
-#include "server.h"
 
 static double
 seconds_since(const struct timespec *start)
@@ -20,18 +19,16 @@ seconds_since(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Builds postings from the current site's articles and attaches them to
- * whatever site is current by then (changes made meanwhile are scanned
- * until the next build). */
+/* Builds postings from the current index's articles and attaches them to
+ * whatever is current by then (changes made meanwhile are scanned until
+ * the next build). */
 static void
 rebuild(struct reindexer *r)
 {
-	struct site *site = server_site(r->server);
-	struct index *idx = index_ref(site->index);
+	struct index *idx = r->source.current(r->source.ctx);
 	struct postings *p;
 	struct timespec start;
 
-	site_unref(site);
 	if (!index_postings_stale(idx)) {
 		index_unref(idx);
 		return;
@@ -45,7 +42,7 @@ rebuild(struct reindexer *r)
 			    " index; search scans the articles instead");
 		return;
 	}
-	if (!server_attach_postings(r->server, p))
+	if (!r->source.attach(r->source.ctx, p))
 		log_msg(LOG_ERROR, "out of memory attaching the search index;"
 		    " search scans the articles instead");
 	else
@@ -82,10 +79,11 @@ reindex_main(void *arg)
 }
 
 enum xp_status
-reindex_start(struct reindexer *r, struct server *s, struct xp_error *err)
+reindex_start(struct reindexer *r, const struct reindex_source *source,
+    struct xp_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	r->server = s;
+	r->source = *source;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	atomic_init(&r->stop, false);
@@ -95,9 +93,6 @@ reindex_start(struct reindexer *r, struct server *s, struct xp_error *err)
 		    "cannot start the thread that builds it; search scans"
 		    " the articles instead");
 	r->running = true;
-	pthread_mutex_lock(&s->publish_lock);
-	s->reindexer = r;
-	pthread_mutex_unlock(&s->publish_lock);
 	return XP_OK;
 }
 
@@ -113,11 +108,6 @@ reindex_request(struct reindexer *r)
 void
 reindex_stop(struct reindexer *r)
 {
-	if (r->server != NULL) {
-		pthread_mutex_lock(&r->server->publish_lock);
-		r->server->reindexer = NULL;
-		pthread_mutex_unlock(&r->server->publish_lock);
-	}
 	if (r->running) {
 		atomic_store(&r->stop, true);
 		pthread_mutex_lock(&r->lock);
@@ -129,5 +119,4 @@ reindex_stop(struct reindexer *r)
 	}
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->wake);
-	r->server = NULL;
 }

@@ -43,7 +43,8 @@ struct folder *folder_new(const char *dir, size_t max_bytes,
     folder_report_fn *report, void *report_ctx);
 void folder_free(struct folder *f);
 
-/* Reads every changed, new or removed file of the folder.  Returns
+/* Reads every changed, new or removed file of the folder, parsing on every
+ * core (the merge into the folder stays on the calling thread).  Returns
  * XP_ERR_IO (with ERR) when the folder itself cannot be read: what was
  * loaded before stays as it was. */
 enum xp_status folder_scan(struct folder *f, struct xp_error *err);
@@ -53,9 +54,14 @@ enum xp_status folder_scan(struct folder *f, struct xp_error *err);
 bool folder_update(struct folder *f, const char *name);
 
 /* A new snapshot of the good articles (caller unrefs), or NULL when out of
- * memory.  PREV, when not NULL, must be this folder's previous snapshot:
- * the new one is then derived from it by the changes since. */
+ * memory.  PREV, when not NULL, must be this folder's last published
+ * snapshot: the new one is then derived from it by the changes since.
+ * The changes are kept until folder_published: a snapshot that could not
+ * be published (no memory for the site around it) loses none of them. */
 struct index *folder_snapshot(struct folder *f, const struct index *prev);
+
+/* Says that the last snapshot was published: the next one starts from it. */
+void folder_published(struct folder *f);
 
 /* Makes the folder consult and fill MC (taking ownership) on its scans:
  * unchanged files come from the cache without being parsed, and a file
