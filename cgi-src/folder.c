@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "folder.h"
 
@@ -371,6 +374,13 @@ parse_and_merge(struct parse_batch *b, unsigned nthreads)
 		memset(&b->items[i], 0, sizeof(b->items[i]));
 	}
 	b->n = 0;
+#ifdef __GLIBC__
+	/* The workers' allocator arenas keep what the parsed documents and
+	 * bodies took; across a cold scan of 100,000 files that grows into
+	 * tens of megabytes no one uses.  Giving it back costs a millisecond
+	 * a batch. */
+	malloc_trim(0);
+#endif
 }
 
 static bool

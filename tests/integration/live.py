@@ -1272,11 +1272,17 @@ def c_stress(ctx):
     try:
         t0 = time.monotonic()
         warm = min(10.0, duration / 3)
+        hup = t0
         while time.monotonic() - t0 < duration:
             time.sleep(0.5)
             if st.app.poll() is not None:
                 problem("the engine exited with status %s" % st.app.returncode)
                 break
+            # a reload now and then, under load: it sets the log level the
+            # request threads read (ThreadSanitizer watches this case)
+            if time.monotonic() - hup >= 3:
+                os.kill(pid, signal.SIGHUP)
+                hup = time.monotonic()
             if time.monotonic() - t0 >= warm:
                 rss.append(vm_rss_kb(pid))
     finally:
