@@ -67,18 +67,18 @@ put_date(struct buf *b, const struct xp_date *d)
 	put_u64(b, d->has_time);
 }
 
-/* Writes T's position and count into the record B and its hashes to the
- * words section WORDS. */
+/* Writes T's position and count into the record B; *NWORDS counts the
+ * words section so far, whose hashes write_words writes in the same order. */
 static void
-put_terms(struct buf *b, struct buf *words, const struct term_set *t)
+put_terms(struct buf *b, uint64_t *nwords, const struct term_set *t)
 {
-	put_u64(b, words->len / sizeof(uint32_t));
+	put_u64(b, *nwords);
 	put_u64(b, t->count);
-	buf_append(words, t->hashes, t->count * sizeof(*t->hashes));
+	*nwords += t->count;
 }
 
 static void
-put_record(struct buf *b, struct buf *words, const struct meta_record *r)
+put_record(struct buf *b, uint64_t *words, const struct meta_record *r)
 {
 	const struct article *a = r->article;
 
@@ -518,12 +518,36 @@ metacache_prune(struct metacache *mc, bool (*keep)(void *ctx, const char *name),
 			metacache_forget(mc, name);
 }
 
+/* Writes every record's search words to F, in the order put_record
+ * counted them: straight from the articles, as the words of 100,000
+ * articles (hundreds of megabytes) copied into a buffer first were what
+ * made a cold start's memory peak.  Returns false on a write error. */
+static bool
+write_words(struct metacache *mc, FILE *f)
+{
+	const char *key;
+	void *value;
+
+	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);) {
+		const struct article *a = ((struct meta_record *)value)->article;
+
+		if ((a->terms.count > 0 && fwrite(a->terms.hashes,
+		    sizeof(uint32_t), a->terms.count, f) != a->terms.count) ||
+		    (a->title_terms.count > 0 && fwrite(a->title_terms.hashes,
+		    sizeof(uint32_t), a->title_terms.count, f) !=
+		    a->title_terms.count))
+			return false;
+	}
+	return true;
+}
+
 enum xp_status
 metacache_save(struct metacache *mc, struct xp_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16];
-	struct buf b = BUF_INIT, records = BUF_INIT, words = BUF_INIT;
+	struct buf b = BUF_INIT, records = BUF_INIT;
 	static const char zeros[4];
+	uint64_t nwords = 0;
 	const char *key;
 	void *value;
 	bool ok;
@@ -532,27 +556,28 @@ metacache_save(struct metacache *mc, struct xp_error *err)
 	if (!mc->dirty)
 		return XP_OK;
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
-		put_record(&records, &words, value);
+		put_record(&records, &nwords, value);
 	buf_puts(&b, META_MAGIC);
 	put_u64(&b, META_VERSION);
 	put_u64(&b, sizeof(struct article));
 	put_u64(&b, records.len);
-	buf_append(&b, records.data, records.len);
-	buf_append(&b, zeros, (4 - b.len % 4) % 4);
-	buf_append(&b, words.data, words.len);
-	b.failed |= records.failed || words.failed;
-	buf_release(&records);
-	buf_release(&words);
+	b.failed |= records.failed;
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	if (b.failed || (f = fopen(tmp, "we")) == NULL) {
 		buf_release(&b);
+		buf_release(&records);
 		return xp_error_set(err, XP_ERR_IO, tmp, 0, "cannot write: %s",
 		    strerror(errno));
 	}
-	ok = fwrite(b.data, 1, b.len, f) == b.len;
+	ok = fwrite(b.data, 1, b.len, f) == b.len &&
+	    fwrite(records.data, 1, records.len, f) == records.len &&
+	    fwrite(zeros, 1, (4 - (b.len + records.len) % 4) % 4, f) ==
+	    (4 - (b.len + records.len) % 4) % 4 &&
+	    write_words(mc, f);
 	ok = fclose(f) == 0 && ok;
 	buf_release(&b);
+	buf_release(&records);
 	/* Several CGI processes may save at once: each renames a whole
 	 * file of its own into place, so the last one wins, intact. */
 	if (!ok || rename(tmp, path) != 0) {
