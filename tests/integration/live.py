@@ -972,6 +972,39 @@ def c_rename_deploys(ctx):
            % (start, end))
 
 
+@case("while the first load runs, requests are answered (503 with Retry-After), not refused")
+def c_answers_while_loading(ctx):
+    # 1,500 names for one 60 KB article (hard links: no disk, each parsed
+    # on its own): a load of a second or more, so that the server is seen
+    # listening, and answering, before it has read its folder.
+    folder = ctx.folder(samples=False)
+    body = " ".join("word%d" % (i % 997) for i in range(9000))
+    first = slug_path(folder, "load-0")
+    write_inplace(first, art("Load Test", body=body))
+    for i in range(1, 1500):
+        os.link(first, slug_path(folder, "load-%d" % i))
+    st, site = ctx.stack(folder, start_timeout=120)
+    statuses = set()
+
+    def loaded():
+        r = site.get("/", timeout=60)
+        statuses.add(r.status)
+        if r.status == 503:
+            ensure(r.header("Retry-After"), "a 503 while loading without Retry-After")
+            ensure("no-store" in (r.header("Cache-Control") or ""),
+                   "a 503 while loading that a cache may keep: %r" % r.header("Cache-Control"))
+        ensure(r.status == 200, "GET / answered %s" % r.status)
+    eventually(loaded, "the listing after the first load", timeout=120, interval=0.2)
+    ensure(statuses <= {200, 503}, "answers while loading: %s" % sorted(statuses))
+    lines = log_lines(st, "articles loaded")
+    ensure(lines, "no 'articles loaded' line: the folder was not read after listening")
+    # the socket was there (the stack saw it) before the load ended
+    ensure(log_lines(st, "serving FastCGI"), "no 'serving FastCGI' line")
+    log = st.app_log()
+    ensure(log.index("serving FastCGI") < log.index("articles loaded"),
+           "the server listened only after loading the folder")
+
+
 @case("scheduled article appears at its moment without a file event")
 def c_scheduled(ctx):
     folder = ctx.folder()
