@@ -411,6 +411,8 @@ folder_scan(struct folder *f, struct xp_error *err)
 	batch.items = calloc(PARSE_BATCH, sizeof(*batch.items));
 	nthreads = batch.items != NULL ? parse_threads() : 1;
 	while ((de = readdir(d)) != NULL) {
+		if (f->stop != NULL && atomic_load(f->stop))
+			break;
 		if (batch.items == NULL ||
 		    !needs_parse(f, de->d_name, &batch.items[batch.n].stamp)) {
 			folder_update(f, de->d_name);
@@ -427,6 +429,9 @@ folder_scan(struct folder *f, struct xp_error *err)
 		parse_and_merge(&batch, nthreads);
 	free(batch.items);
 	closedir(d);
+	if (f->stop != NULL && atomic_load(f->stop))
+		return xp_error_set(err, XP_ERR_IO, f->dir, 0,
+		    "scan given up: the server is stopping");
 	/* What the scan did not see was deleted or renamed away. */
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);) {
 		struct folder_file *ff = value;

@@ -72,6 +72,7 @@ server_open(struct server *s, struct config *cfg, struct xp_error *err)
 	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0);
 	if ((s->folder = server_folder_for(cfg, err)) == NULL)
 		return err != NULL ? err->status : XP_ERR_IO;
+	s->folder->stop = &s->stopping;
 	if ((st = stylesheets_load(cfg->xslt_dir, &s->sheets, err)) != XP_OK)
 		return st;
 	/* The folder is not read yet: this site lists nothing, and requests

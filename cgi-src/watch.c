@@ -264,8 +264,9 @@ reload_config(struct watcher *w)
 		/* Two caches open on one cache_dir would each save over the
 		 * other: the running folder's is saved and let go first. */
 		folder_drop_metacache(s->folder);
-		if ((folder = server_folder_for(cfg, &err)) == NULL ||
-		    folder_scan(folder, &err) != XP_OK) {
+		if ((folder = server_folder_for(cfg, &err)) != NULL)
+			folder->stop = &s->stopping;
+		if (folder == NULL || folder_scan(folder, &err) != XP_OK) {
 			reattach_cache(s);
 			goto fail;
 		}
@@ -428,7 +429,7 @@ first_load(struct server *s, bool *folder_missing)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (server_load(s, &err) != XP_OK) {
-		if (!*folder_missing)
+		if (!*folder_missing && !atomic_load(&s->stopping))
 			log_msg(LOG_ERROR, "%s: %s; trying again", err.file,
 			    err.reason);
 		*folder_missing = true;

@@ -6,6 +6,7 @@
 #ifndef XP_FOLDER_H
 #define XP_FOLDER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -35,6 +36,10 @@ struct folder {
 	struct article **gone, **added;
 	size_t ngone, nadded;
 	bool rebuild;               /* too much changed, or no snapshot yet */
+	/* When not NULL and set (the server is stopping), a scan in progress
+	 * gives up between files, changing nothing more: a cold scan of a
+	 * large folder takes long enough to hold up a SIGTERM. */
+	const atomic_bool *stop;
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
