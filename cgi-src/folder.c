@@ -323,6 +323,8 @@ struct parse_batch {
 	struct loaded *items;
 	size_t n;
 	atomic_size_t next;       /* the next item a worker takes */
+	pthread_t threads[PARSE_THREADS_MAX];
+	unsigned started;         /* workers running on it */
 };
 
 static void *
@@ -351,22 +353,37 @@ parse_threads(void)
 	    (unsigned)n;
 }
 
-/* Parses B's files on NTHREADS threads (this one among them), then merges
- * them into the folder in order, on this thread: only the merge touches
- * the folder and its cache.  Frees what B's items own. */
+/* Starts NTHREADS workers on B's files; they run while this thread
+ * merges the batch before, so that no core waits on the merge. */
 static void
-parse_and_merge(struct parse_batch *b, unsigned nthreads)
+start_parse(struct parse_batch *b, unsigned nthreads)
 {
-	pthread_t threads[PARSE_THREADS_MAX];
-	unsigned started = 0;
-
 	atomic_store(&b->next, 0);
-	for (unsigned i = 1; i < nthreads && b->n > 1; i++)
-		if (pthread_create(&threads[started], NULL, parse_worker, b) == 0)
-			started++;
-	parse_worker(b);   /* without helpers, this thread parses alone */
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	b->started = 0;
+	for (unsigned i = 0; i < nthreads && i < b->n; i++)
+		if (pthread_create(&b->threads[b->started], NULL, parse_worker,
+		    b) == 0)
+			b->started++;
+}
+
+/* Waits until B's files are parsed (parsing them here when no worker
+ * could start). */
+static void
+finish_parse(struct parse_batch *b)
+{
+	if (b->started == 0)
+		parse_worker(b);
+	for (unsigned i = 0; i < b->started; i++)
+		pthread_join(b->threads[i], NULL);
+	b->started = 0;
+}
+
+/* Merges B's parsed files into the folder in order, on this thread: only
+ * the merge touches the folder and its cache.  Frees what B's items own
+ * and empties B. */
+static void
+merge_parsed(struct parse_batch *b)
+{
 	for (size_t i = 0; i < b->n; i++) {
 		update(b->f, b->items[i].name, &b->items[i]);
 		article_unref(b->items[i].a);
@@ -383,6 +400,26 @@ parse_and_merge(struct parse_batch *b, unsigned nthreads)
 #endif
 }
 
+/* The batch being filled is full (or the folder read to its end): its
+ * parse starts, and the batch parsed before it is merged meanwhile.
+ * *INFLIGHT is the batch whose parse runs, or NULL. */
+static void
+rotate(struct parse_batch *full, struct parse_batch **inflight,
+    unsigned nthreads)
+{
+	struct parse_batch *before = *inflight;
+
+	if (before != NULL)
+		finish_parse(before);
+	*inflight = NULL;
+	if (full != NULL && full->n > 0) {
+		start_parse(full, nthreads);
+		*inflight = full;
+	}
+	if (before != NULL)
+		merge_parsed(before);
+}
+
 static bool
 has_file(void *ctx, const char *name)
 {
@@ -392,8 +429,8 @@ has_file(void *ctx, const char *name)
 enum xp_status
 folder_scan(struct folder *f, struct xp_error *err)
 {
-	struct parse_batch batch = { 0 };
-	unsigned nthreads;
+	struct parse_batch batches[2] = { { 0 }, { 0 } }, *fill, *inflight = NULL;
+	unsigned nthreads = parse_threads();
 	struct xp_error err2;
 	struct dirent *de;
 	const char *name;
@@ -405,29 +442,36 @@ folder_scan(struct folder *f, struct xp_error *err)
 		    "cannot open the articles folder: %s", strerror(errno));
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
 		((struct folder_file *)value)->seen = false;
-	/* Files to parse go to the batch, parsed on every core; the rest
-	 * (unchanged, cached, gone) is settled here at once. */
-	batch.f = f;
-	batch.items = calloc(PARSE_BATCH, sizeof(*batch.items));
-	nthreads = batch.items != NULL ? parse_threads() : 1;
+	/* Files to parse go to a batch, parsed on every core while the batch
+	 * before is merged; the rest (unchanged, cached, gone) is settled
+	 * here at once.  Without memory for batches, all is done here. */
+	for (int k = 0; k < 2; k++) {
+		batches[k].f = f;
+		batches[k].items = calloc(PARSE_BATCH, sizeof(*batches[k].items));
+	}
+	fill = batches[0].items != NULL && batches[1].items != NULL ?
+	    &batches[0] : NULL;
 	while ((de = readdir(d)) != NULL) {
 		if (f->stop != NULL && atomic_load(f->stop))
 			break;
-		if (batch.items == NULL ||
-		    !needs_parse(f, de->d_name, &batch.items[batch.n].stamp)) {
+		if (fill == NULL ||
+		    !needs_parse(f, de->d_name, &fill->items[fill->n].stamp)) {
 			folder_update(f, de->d_name);
 			continue;
 		}
-		if ((batch.items[batch.n].name = strdup(de->d_name)) == NULL) {
+		if ((fill->items[fill->n].name = strdup(de->d_name)) == NULL) {
 			folder_update(f, de->d_name);
 			continue;
 		}
-		if (++batch.n == PARSE_BATCH)
-			parse_and_merge(&batch, nthreads);
+		if (++fill->n == PARSE_BATCH) {
+			rotate(fill, &inflight, nthreads);
+			fill = fill == &batches[0] ? &batches[1] : &batches[0];
+		}
 	}
-	if (batch.n > 0)
-		parse_and_merge(&batch, nthreads);
-	free(batch.items);
+	rotate(fill, &inflight, nthreads);
+	rotate(NULL, &inflight, nthreads);
+	free(batches[0].items);
+	free(batches[1].items);
 	closedir(d);
 	if (f->stop != NULL && atomic_load(f->stop))
 		return xp_error_set(err, XP_ERR_IO, f->dir, 0,
