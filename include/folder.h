@@ -40,6 +40,7 @@ struct folder {
 	 * gives up between files, changing nothing more: a cold scan of a
 	 * large folder takes long enough to hold up a SIGTERM. */
 	const atomic_bool *stop;
+	unsigned long parse_batches;  /* parsed by scans so far */
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
