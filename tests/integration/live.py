@@ -868,7 +868,8 @@ def c_reload_not_ready(ctx):
     write_atomic(conf, conf_text(first, "First"))
     for k in ("XSLTPRESS_LISTING_HEADING", "XSLTPRESS_ARTICLES_DIR"):
         os.environ.pop(k, None)
-    st, site = ctx.stack(first, conf=conf, cls=OwnDirStack)
+    cache = os.path.join(ctx.tmpdir(), "cache")
+    st, site = ctx.stack(first, conf=conf, cls=OwnDirStack, env={"XSLTPRESS_CACHE_DIR": cache})
     eventually(heading_is(site, "First"), "first heading")
     write_atomic(conf, conf_text(second, "Second"))
     before = len(st.app_log().splitlines())
@@ -894,6 +895,12 @@ def c_reload_not_ready(ctx):
     eventually(gone(site, "only-in-first"), "the old folder's article gone")
     write_inplace(slug_path(second, "followed-there"), art("Followed There"))
     eventually(served(site, "followed-there", "Followed There"), "the new folder is followed")
+
+    # the new folder kept a metadata cache: it records the new articles
+    def cached():
+        with open(os.path.join(cache, "metadata"), "rb") as f:
+            ensure(b"Only In Second" in f.read(), "the metadata cache does not hold the new folder")
+    eventually(cached, "the new folder's metadata cache saved")
 
 
 @case("a dotfile written without pause: articles still publish, SIGHUP and SIGTERM obeyed")
