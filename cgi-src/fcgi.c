@@ -167,16 +167,32 @@ fcgi_write(void *ctx, const char *data, size_t n)
 	return FCGX_PutStr(data, (int)n, ctx) >= 0;
 }
 
+/* How long a request waits for the first load of the folder before it is
+ * told to come back (a small site loads well within it). */
+#define LOAD_WAIT_MS 1000
+
 static void
 serve_one(struct server *s, FCGX_Request *fr)
 {
 	struct buf response = BUF_INIT;
-	struct site *site = server_site(s);
+	struct site *site;
 	struct xp_error err;
 	struct request req;
 	size_t header_len, n;
 	off_t file_len;
 	int file_fd;
+
+	/* A cold start of a large folder takes seconds: answer meanwhile, and
+	 * say when to come back, rather than list half the site. */
+	if (!server_wait_loaded(s, LOAD_WAIT_MS)) {
+		FCGX_PutS("Status: 503 Service Unavailable\r\n"
+		    "Retry-After: 5\r\nCache-Control: no-store\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		    "Starting: the articles are being loaded; try again in a"
+		    " few seconds.\n", fr->out);
+		return;
+	}
+	site = server_site(s);
 
 	if (request_parse_mounted(&req, fcgi_param, fr, site->cfg->base_path,
 	    site->cfg->base_path_set ? MOUNT_CONFIG : MOUNT_SCRIPT,

@@ -1,10 +1,16 @@
 /* folder.c - keep the articles folder's good articles, file by file. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "folder.h"
 
@@ -166,14 +172,28 @@ forget(struct folder *f, const char *name)
 	return had;
 }
 
-bool
-folder_update(struct folder *f, const char *name)
+/* One file read (and parsed) off the folder's thread: what a parse
+ * worker hands to the merge.  A owns one reference when status is XP_OK. */
+struct loaded {
+	char *name;               /* owned */
+	struct file_stamp stamp;  /* of what was read */
+	struct article *a;
+	enum xp_status status;
+	struct xp_error err;
+};
+
+/* Looks at NAME again, as folder_update says.  PRE, when not NULL, is the
+ * file already read by a parse worker: its result is taken (the article's
+ * reference moves to the folder) instead of reading the file again. */
+static bool
+update(struct folder *f, const char *name, struct loaded *pre)
 {
 	char slug[SLUG_MAX + 1], path[4096];
 	struct folder_file *ff;
 	struct file_stamp stamp;
 	struct article *a = NULL;
 	struct xp_error err;
+	enum xp_status status;
 	enum name_kind kind;
 	struct stat st;
 
@@ -184,6 +204,8 @@ folder_update(struct folder *f, const char *name)
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return forget(f, name) ? (f->generation++, true) : false;
 	file_stamp_from_stat(&stamp, &st);
+	if (pre != NULL)
+		stamp = pre->stamp;   /* what was read, even if it moved since */
 	if ((ff = strmap_get(&f->files, name)) != NULL) {
 		ff->seen = true;
 		if (file_stamp_equal(&ff->stamp, &stamp))
@@ -210,8 +232,16 @@ folder_update(struct folder *f, const char *name)
 	}
 	if (f->mc != NULL && (a = metacache_lookup(f->mc, name, &stamp)) != NULL)
 		goto take;
-	if (article_load_lang(f->dir, name, f->max_bytes,
-	    f->lang[0] ? f->lang : NULL, &a, &stamp, &err) != XP_OK) {
+	if (pre != NULL) {
+		a = pre->a;
+		pre->a = NULL;
+		err = pre->err;
+		status = pre->status;
+	} else {
+		status = article_load_lang(f->dir, name, f->max_bytes,
+		    f->lang[0] ? f->lang : NULL, &a, &stamp, &err);
+	}
+	if (status != XP_OK) {
 		bool recovered = false;
 
 		/* A fresh process has no good version in memory, but the
@@ -251,6 +281,155 @@ take:
 	return true;
 }
 
+bool
+folder_update(struct folder *f, const char *name)
+{
+	return update(f, name, NULL);
+}
+
+/* True when NAME must be parsed: an article whose file is not the version
+ * read last and that the metadata cache does not hold either.  Everything
+ * else (gone, unchanged, cached, a bad name) is cheap and done at once. */
+static bool
+needs_parse(struct folder *f, const char *name, struct file_stamp *stamp_out)
+{
+	char slug[SLUG_MAX + 1], path[4096];
+	struct folder_file *ff;
+	struct file_stamp stamp;
+	struct article *a;
+	struct stat st;
+
+	if (article_name_kind(name, slug) != NAME_ARTICLE)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	file_stamp_from_stat(&stamp, &st);
+	if ((ff = strmap_get(&f->files, name)) != NULL &&
+	    file_stamp_equal(&ff->stamp, &stamp))
+		return false;
+	if (f->mc != NULL && (a = metacache_lookup(f->mc, name, &stamp)) != NULL) {
+		article_unref(a);
+		return false;
+	}
+	*stamp_out = stamp;   /* kept should the read fail before its stat */
+	return true;
+}
+
+/* --- the parallel first scan ----------------------------------------- */
+
+/* Files parsed between two merges.  Bounded because a parsed article
+ * holds its file's bytes until the merge hands them to the metadata cache:
+ * parsing the whole folder first would hold every body at once. */
+#define PARSE_BATCH 256
+#define PARSE_THREADS_MAX 16
+#define TRIM_EVERY 16
+
+struct parse_batch {
+	struct folder *f;
+	struct loaded *items;
+	size_t n;
+	atomic_size_t next;       /* the next item a worker takes */
+	pthread_t threads[PARSE_THREADS_MAX];
+	unsigned started;         /* workers running on it */
+};
+
+static void *
+parse_worker(void *arg)
+{
+	struct parse_batch *b = arg;
+	size_t i;
+
+	log_capture_xml_errors();
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		struct loaded *l = &b->items[i];
+
+		l->status = article_load_lang(b->f->dir, l->name,
+		    b->f->max_bytes, b->f->lang[0] ? b->f->lang : NULL,
+		    &l->a, &l->stamp, &l->err);
+	}
+	return NULL;
+}
+
+/* How many threads parse: one a core, at most PARSE_THREADS_MAX. */
+static unsigned
+parse_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > PARSE_THREADS_MAX ? PARSE_THREADS_MAX :
+	    (unsigned)n;
+}
+
+/* Starts NTHREADS workers on B's files; they run while this thread
+ * merges the batch before, so that no core waits on the merge. */
+static void
+start_parse(struct parse_batch *b, unsigned nthreads)
+{
+	atomic_store(&b->next, 0);
+	b->started = 0;
+	for (unsigned i = 0; i < nthreads && i < b->n; i++)
+		if (pthread_create(&b->threads[b->started], NULL, parse_worker,
+		    b) == 0)
+			b->started++;
+}
+
+/* Waits until B's files are parsed (parsing them here when no worker
+ * could start). */
+static void
+finish_parse(struct parse_batch *b)
+{
+	if (b->started == 0)
+		parse_worker(b);
+	for (unsigned i = 0; i < b->started; i++)
+		pthread_join(b->threads[i], NULL);
+	b->started = 0;
+}
+
+/* Merges B's parsed files into the folder in order, on this thread: only
+ * the merge touches the folder and its cache.  Frees what B's items own
+ * and empties B. */
+static void
+merge_parsed(struct parse_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		update(b->f, b->items[i].name, &b->items[i]);
+		article_unref(b->items[i].a);
+		free(b->items[i].name);
+		memset(&b->items[i], 0, sizeof(b->items[i]));
+	}
+	b->n = 0;
+#ifdef __GLIBC__
+	/* The workers' allocator arenas keep what the parsed documents and
+	 * bodies took: some 35 MB no one uses at the end of a cold scan.
+	 * Giving it back walks every arena, whose cost grows with the heap
+	 * (16 s of a 100,000-file scan when done every batch): now and then
+	 * is enough. */
+	if (++b->f->parse_batches % TRIM_EVERY == 0)
+		malloc_trim(0);
+#endif
+}
+
+/* The batch being filled is full (or the folder read to its end): its
+ * parse starts, and the batch parsed before it is merged meanwhile.
+ * *INFLIGHT is the batch whose parse runs, or NULL. */
+static void
+rotate(struct parse_batch *full, struct parse_batch **inflight,
+    unsigned nthreads)
+{
+	struct parse_batch *before = *inflight;
+
+	if (before != NULL)
+		finish_parse(before);
+	*inflight = NULL;
+	if (full != NULL && full->n > 0) {
+		start_parse(full, nthreads);
+		*inflight = full;
+	}
+	if (before != NULL)
+		merge_parsed(before);
+}
+
 static bool
 has_file(void *ctx, const char *name)
 {
@@ -260,6 +439,8 @@ has_file(void *ctx, const char *name)
 enum xp_status
 folder_scan(struct folder *f, struct xp_error *err)
 {
+	struct parse_batch batches[2] = { { 0 }, { 0 } }, *fill, *inflight = NULL;
+	unsigned nthreads = parse_threads();
 	struct xp_error err2;
 	struct dirent *de;
 	const char *name;
@@ -271,9 +452,40 @@ folder_scan(struct folder *f, struct xp_error *err)
 		    "cannot open the articles folder: %s", strerror(errno));
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);)
 		((struct folder_file *)value)->seen = false;
-	while ((de = readdir(d)) != NULL)
-		folder_update(f, de->d_name);
+	/* Files to parse go to a batch, parsed on every core while the batch
+	 * before is merged; the rest (unchanged, cached, gone) is settled
+	 * here at once.  Without memory for batches, all is done here. */
+	for (int k = 0; k < 2; k++) {
+		batches[k].f = f;
+		batches[k].items = calloc(PARSE_BATCH, sizeof(*batches[k].items));
+	}
+	fill = batches[0].items != NULL && batches[1].items != NULL ?
+	    &batches[0] : NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (f->stop != NULL && atomic_load(f->stop))
+			break;
+		if (fill == NULL ||
+		    !needs_parse(f, de->d_name, &fill->items[fill->n].stamp)) {
+			folder_update(f, de->d_name);
+			continue;
+		}
+		if ((fill->items[fill->n].name = strdup(de->d_name)) == NULL) {
+			folder_update(f, de->d_name);
+			continue;
+		}
+		if (++fill->n == PARSE_BATCH) {
+			rotate(fill, &inflight, nthreads);
+			fill = fill == &batches[0] ? &batches[1] : &batches[0];
+		}
+	}
+	rotate(fill, &inflight, nthreads);
+	rotate(NULL, &inflight, nthreads);
+	free(batches[0].items);
+	free(batches[1].items);
 	closedir(d);
+	if (f->stop != NULL && atomic_load(f->stop))
+		return xp_error_set(err, XP_ERR_IO, f->dir, 0,
+		    "scan given up: the server is stopping");
 	/* What the scan did not see was deleted or renamed away. */
 	for (size_t i = 0; strmap_next(&f->files, &i, &name, &value);) {
 		struct folder_file *ff = value;
@@ -302,10 +514,8 @@ folder_snapshot(struct folder *f, const struct index *prev)
 	if (prev != NULL && !f->rebuild) {
 		idx = index_apply(prev, f->gone, f->ngone, f->added, f->nadded,
 		    f->generation);
-		if (idx != NULL) {
-			clear_pending(f);
+		if (idx != NULL)
 			return idx;
-		}
 	}
 
 	if ((list = calloc(f->files.count + 1, sizeof(*list))) == NULL)
@@ -315,11 +525,14 @@ folder_snapshot(struct folder *f, const struct index *prev)
 			list[n++] = ((struct folder_file *)value)->good;
 	idx = index_new(list, n, f->generation);
 	free(list);
-	if (idx != NULL) {
-		clear_pending(f);
-		f->rebuild = false;
-	}
 	return idx;
+}
+
+void
+folder_published(struct folder *f)
+{
+	clear_pending(f);
+	f->rebuild = false;
 }
 
 size_t

@@ -1,5 +1,6 @@
 /* log.c - the program's log, and where libxml2/libxslt errors go. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,8 +11,10 @@
 
 #include "log.h"
 
-/* Written once before any thread starts; read-only afterwards. */
-static enum log_level max_level = LOG_INFO;
+/* Set at start and again by every SIGHUP (on the watcher thread) while
+ * request threads log: atomic, so a reader sees the old or the new level,
+ * never a torn one.  Relaxed order is enough: no other data rides on it. */
+static atomic_int max_level = LOG_INFO;
 
 /* The calling thread's capture target, if any: per thread, not shared. */
 static _Thread_local struct xp_error *capture;
@@ -21,7 +24,7 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 void
 log_set_level(enum log_level level)
 {
-	max_level = level;
+	atomic_store_explicit(&max_level, (int)level, memory_order_relaxed);
 }
 
 int
@@ -42,7 +45,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	size_t n;
 	int r;
 
-	if (level > max_level)
+	if ((int)level > atomic_load_explicit(&max_level, memory_order_relaxed))
 		return;
 	now = time(NULL);
 	gmtime_r(&now, &tm);

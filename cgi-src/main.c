@@ -7,8 +7,8 @@
  */
 #include <getopt.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +216,7 @@ main(int argc, char **argv)
 	struct xp_error err;
 	int ch, status = 0, listen_fd = -1;
 	bool as_cgi;
+	bool fastcgi;
 
 	if (conf_path == NULL)
 		conf_path = access(XP_DEFAULT_CONF, R_OK) == 0 ? XP_DEFAULT_CONF
@@ -296,7 +297,11 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
-	if (server_init(&server, cfg, &err) != XP_OK) {
+	fastcgi = argc == 0 && (socket_spec != NULL || !FCGX_IsCGI());
+	/* FastCGI reads the folder after it listens, on the watcher thread,
+	 * answering meanwhile; the other modes need every article first. */
+	if ((fastcgi ? server_open(&server, cfg, &err) :
+	    server_init(&server, cfg, &err)) != XP_OK) {
 		if (as_cgi)
 			cgi_fail(&err);
 		else
@@ -317,7 +322,7 @@ main(int argc, char **argv)
 			log_error(LOG_ERROR, &err);
 			status = 1;
 		}
-	} else if (socket_spec != NULL || !FCGX_IsCGI()) {
+	} else if (fastcgi) {
 		struct watcher watcher;
 
 		listen_fd = socket_spec ? fcgi_listen(socket_spec,
@@ -337,15 +342,19 @@ main(int argc, char **argv)
 			log_error(LOG_ERROR, &err);
 			status = 1;
 		} else {
+			struct reindex_source source = server_reindex_source(&server);
 			struct reindexer reindexer;
 
-			if (reindex_start(&reindexer, &server, &err) != XP_OK)
+			if (reindex_start(&reindexer, &source, &err) != XP_OK)
 				log_error(LOG_WARN, &err);
+			else
+				server_use_reindexer(&server, &reindexer);
 			if (fcgi_serve(&server, listen_fd, &watcher, &err) != XP_OK) {
 				log_error(LOG_ERROR, &err);
 				status = 1;
 			}
 			watch_stop(&watcher);
+			server_use_reindexer(&server, NULL);
 			reindex_stop(&reindexer);
 		}
 		if (socket_spec != NULL && strncmp(socket_spec, "unix:", 5) == 0)

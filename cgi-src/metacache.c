@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,14 +358,19 @@ metacache_last_good(struct metacache *mc, const char *name)
 	return article_ref(r->article);
 }
 
-/* Writes LEN bytes of DATA to PATH through a temporary file of our own,
- * renamed into place.  Returns false (nothing changed) on any error. */
+/* Writes the NPIECES buffers of PIECES one after the other to PATH, then
+ * whatever MORE (when not NULL) writes to the descriptor, through a
+ * temporary file renamed into place.  Returns false, leaving PATH as it
+ * was, when any write fails.  Pieces and a writer, not one buffer: the
+ * cache file's search words run to hundreds of megabytes at 100,000
+ * articles, and copying them into a buffer first was what made a cold
+ * start's memory peak. */
 static bool
-write_whole(const char *path, const char *data, size_t len)
+write_pieces(const char *path, const struct iovec *pieces, size_t npieces,
+    bool (*more)(int fd, void *ctx), void *ctx)
 {
 	char tmp[PATH_MAX + 16];
-	size_t put = 0;
-	ssize_t n;
+	bool ok = true;
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
@@ -374,16 +380,34 @@ write_whole(const char *path, const char *data, size_t len)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0)
 		return false;
-	while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		put += n > 0 ? (size_t)n : 0;
+	for (size_t i = 0; ok && i < npieces; i++) {
+		const char *data = pieces[i].iov_base;
+		size_t put = 0, len = pieces[i].iov_len;
+		ssize_t n;
+
+		while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
+		    (n < 0 && errno == EINTR)))
+			put += n > 0 ? (size_t)n : 0;
+		ok = put == len;
+	}
+	if (ok && more != NULL)
+		ok = more(fd, ctx);
 	/* Several processes may write at once: each renames a whole file
 	 * of its own into place, so the last one wins, intact. */
-	if (close(fd) != 0 || put != len || rename(tmp, path) != 0) {
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return false;
 	}
 	return true;
+}
+
+/* write_pieces with one buffer. */
+static bool
+write_whole(const char *path, const char *data, size_t len)
+{
+	struct iovec one = { .iov_base = (void *)data, .iov_len = len };
+
+	return write_pieces(path, &one, 1, NULL, NULL);
 }
 
 /* Copies A's bytes to DIR/bodies/<slug>-<hash>.xml, atomically. */
@@ -496,43 +520,96 @@ metacache_prune(struct metacache *mc, bool (*keep)(void *ctx, const char *name),
 			metacache_forget(mc, name);
 }
 
+/* The articles whose records a save wrote, in order. */
+struct saved {
+	const struct article **items;
+	size_t count;
+};
+
+/* Writes the LEN bytes of DATA to FD; false on an error. */
+static bool
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Writes the search words of the saved articles (CTX, a struct saved) to
+ * FD, in the order metarecord_put counted them: straight from the
+ * articles.  Returns false on a write error. */
+static bool
+write_words(int fd, void *ctx)
+{
+	const struct saved *sv = ctx;
+
+	for (size_t i = 0; i < sv->count; i++) {
+		const struct article *a = sv->items[i];
+
+		if (!write_all(fd, a->terms.hashes,
+		    a->terms.count * sizeof(uint32_t)) ||
+		    !write_all(fd, a->title_terms.hashes,
+		    a->title_terms.count * sizeof(uint32_t)))
+			return false;
+	}
+	return true;
+}
+
 enum xp_status
 metacache_save(struct metacache *mc, struct xp_error *err)
 {
-	struct buf b = BUF_INIT, records = BUF_INIT, words = BUF_INIT,
-	    scratch = BUF_INIT;
+	struct buf b = BUF_INIT, records = BUF_INIT, scratch = BUF_INIT;
 	static const char zeros[4];
 	char path[PATH_MAX];
-	uint64_t head[3];
+	struct iovec pieces[3];
+	struct saved sv = { NULL, 0 };
+	uint64_t head[3], nwords = 0;
+	bool ok;
 	const char *key;
 	void *value;
 
 	retire_due(mc, false);
 	if (!mc->dirty)
 		return XP_OK;
-	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);)
-		(void)metarecord_put(&records, &words, &scratch,
-		    ((struct meta_record *)value)->name,
-		    ((struct meta_record *)value)->article);
+	if (mc->records.count > 0 && (sv.items = malloc(
+	    mc->records.count * sizeof(*sv.items))) == NULL)
+		return xp_error_set(err, XP_ERR_NOMEM, mc->dir, 0,
+		    "out of memory");
+	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);) {
+		const struct meta_record *r = value;
+
+		if (metarecord_put(&records, &nwords, &scratch, r->name,
+		    r->article))
+			sv.items[sv.count++] = r->article;
+	}
 	head[0] = META_VERSION;
 	head[1] = sizeof(struct article);
 	head[2] = records.len;
 	buf_puts(&b, META_MAGIC);
 	buf_append(&b, head, sizeof(head));
-	buf_append(&b, records.data, records.len);
-	buf_append(&b, zeros, (4 - b.len % 4) % 4);
-	buf_append(&b, words.data, words.len);
-	b.failed |= records.failed || words.failed || scratch.failed;
-	buf_release(&records);
-	buf_release(&words);
+	b.failed |= records.failed || scratch.failed;
 	buf_release(&scratch);
+	pieces[0] = (struct iovec){ b.data, b.len };
+	pieces[1] = (struct iovec){ records.data, records.len };
+	pieces[2] = (struct iovec){ (void *)zeros,
+	    (4 - (b.len + records.len) % 4) % 4 };
 	snprintf(path, sizeof(path), "%s/metadata", mc->dir);
-	if (b.failed || !write_whole(path, b.data, b.len)) {
-		buf_release(&b);
+	ok = !b.failed && write_pieces(path, pieces, 3, write_words, &sv);
+	buf_release(&records);
+	buf_release(&b);
+	free(sv.items);
+	if (!ok)
 		return xp_error_set(err, XP_ERR_IO, path, 0, "cannot write: %s",
 		    strerror(errno));
-	}
-	buf_release(&b);
 	mc->dirty = false;
 	sweep_bodies(mc);
 	return XP_OK;

@@ -74,18 +74,19 @@ put_date(struct buf *b, const struct xp_date *d)
 	put_u64(b, d->has_time);
 }
 
-/* Writes T's position and count into the record B and its hashes to the
- * words section WORDS. */
+/* Writes T's position and count into the record B; *NWORDS counts the
+ * words section so far (the caller writes the hashes there, in the same
+ * order). */
 static void
-put_terms(struct buf *b, struct buf *words, const struct term_set *t)
+put_terms(struct buf *b, uint64_t *nwords, const struct term_set *t)
 {
-	put_u64(b, words->len / sizeof(uint32_t));
+	put_u64(b, *nwords);
 	put_u64(b, t->count);
-	buf_append(words, t->hashes, t->count * sizeof(*t->hashes));
+	*nwords += t->count;
 }
 
 static void
-put_payload(struct buf *b, struct buf *words, const char *name,
+put_payload(struct buf *b, uint64_t *nwords, const char *name,
     const struct article *a)
 {
 	put_str(b, name);
@@ -111,22 +112,21 @@ put_payload(struct buf *b, struct buf *words, const char *name,
 	put_u64(b, a->word_count);
 	put_u64(b, a->content_hash);
 	put_u64(b, (uint64_t)a->loaded_at);
-	put_terms(b, words, &a->terms);
-	put_terms(b, words, &a->title_terms);
+	put_terms(b, nwords, &a->terms);
+	put_terms(b, nwords, &a->title_terms);
 }
 
 bool
-metarecord_put(struct buf *records, struct buf *words, struct buf *scratch,
+metarecord_put(struct buf *records, uint64_t *nwords, struct buf *scratch,
     const char *name, const struct article *a)
 {
-	size_t words_len = words->len;
-	uint64_t sum;
+	uint64_t sum, counted = *nwords;
 
 	scratch->len = 0;
-	put_payload(scratch, words, name, a);
+	put_payload(scratch, nwords, name, a);
 	if (scratch->failed ||
 	    !record_sum(scratch->data, scratch->len, a, &sum)) {
-		words->len = words_len;
+		*nwords = counted;
 		return false;
 	}
 	put_u64(records, scratch->len);

@@ -9,7 +9,6 @@
 #include "positions.h"
 #include "postings.h"
 #include "reindex.h"
-#include "server.h"
 
 static double
 seconds_since(const struct timespec *start)
@@ -57,35 +56,35 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 		positions_free(old);
 }
 
-/* Builds postings from the current site's articles and attaches them to
- * whatever site is current by then (changes made meanwhile are scanned
- * until the next build). */
+/* Builds postings from the current index's articles and attaches them to
+ * whatever is current by then (changes made meanwhile are scanned until
+ * the next build). */
 static void
 rebuild(struct reindexer *r)
 {
-	struct site *site = server_site(r->server);
-	struct index *idx = index_ref(site->index);
+	struct config *cfg;
+	struct index *idx = r->source.current(r->source.ctx, &cfg);
 	struct postings *p;
 	struct timespec start;
 
 	if (!index_postings_stale(idx)) {
-		refresh_positions(r, site->cfg, idx, idx->postings);
-		site_unref(site);
+		refresh_positions(r, cfg, idx, idx->postings);
+		config_free(cfg);
 		index_unref(idx);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	p = postings_build_in(idx->articles, idx->count, &r->stop,
-	    site->cfg->cache_dir);
+	    cfg->cache_dir);
 	if (p == NULL) {
-		site_unref(site);
+		config_free(cfg);
 		index_unref(idx);
 		if (!atomic_load(&r->stop))
 			log_msg(LOG_ERROR, "out of memory building the search"
 			    " index; search scans the articles instead");
 		return;
 	}
-	if (!server_attach_postings(r->server, p))
+	if (!r->source.attach(r->source.ctx, p))
 		log_msg(LOG_ERROR, "out of memory attaching the search index;"
 		    " search scans the articles instead");
 	else
@@ -95,9 +94,9 @@ rebuild(struct reindexer *r)
 		    (double)postings_bytes(p) / 1048576.0,
 		    seconds_since(&start),
 		    (double)postings_file_bytes(p) / 1048576.0);
-	refresh_positions(r, site->cfg, idx, p);
+	refresh_positions(r, cfg, idx, p);
 	postings_unref(p);
-	site_unref(site);
+	config_free(cfg);
 	index_unref(idx);
 #ifdef __GLIBC__
 	/* The first build follows the load, whose temporary buffers and the
@@ -127,10 +126,11 @@ reindex_main(void *arg)
 }
 
 enum xp_status
-reindex_start(struct reindexer *r, struct server *s, struct xp_error *err)
+reindex_start(struct reindexer *r, const struct reindex_source *source,
+    struct xp_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	r->server = s;
+	r->source = *source;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	atomic_init(&r->stop, false);
@@ -140,9 +140,6 @@ reindex_start(struct reindexer *r, struct server *s, struct xp_error *err)
 		    "cannot start the thread that builds it; search scans"
 		    " the articles instead");
 	r->running = true;
-	pthread_mutex_lock(&s->publish_lock);
-	s->reindexer = r;
-	pthread_mutex_unlock(&s->publish_lock);
 	return XP_OK;
 }
 
@@ -158,11 +155,6 @@ reindex_request(struct reindexer *r)
 void
 reindex_stop(struct reindexer *r)
 {
-	if (r->server != NULL) {
-		pthread_mutex_lock(&r->server->publish_lock);
-		r->server->reindexer = NULL;
-		pthread_mutex_unlock(&r->server->publish_lock);
-	}
 	if (r->running) {
 		atomic_store(&r->stop, true);
 		pthread_mutex_lock(&r->lock);
@@ -174,5 +166,4 @@ reindex_stop(struct reindexer *r)
 	}
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->wake);
-	r->server = NULL;
 }

@@ -26,28 +26,25 @@ server_log_problem(void *ctx, enum log_level level, const struct xp_error *err,
 	log_msg(level, "%s; still serving the version of %s", text, when);
 }
 
-enum xp_status
-server_init(struct server *s, struct config *cfg, struct xp_error *err)
+struct folder *
+server_folder_for(const struct config *cfg, struct xp_error *err)
 {
-	enum xp_status st;
+	struct folder *folder;
 	struct stat sb;
 
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->publish_lock, NULL);
-	atomic_init(&s->stopping, false);
-	s->cfg = config_ref(cfg);
-	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0, cfg->cache_bytes);
-	s->media = media_cache_new();   /* without it: slower, never wrong */
-	if (stat(cfg->articles_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return xp_error_set(err, XP_ERR_IO, cfg->articles_dir, 0,
+	if (stat(cfg->articles_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		xp_error_set(err, XP_ERR_IO, cfg->articles_dir, 0,
 		    "the articles folder does not exist or is not a folder");
-	s->folder = folder_new(cfg->articles_dir, cfg->max_article_bytes,
+		return NULL;
+	}
+	folder = folder_new(cfg->articles_dir, cfg->max_article_bytes,
 	    server_log_problem, NULL);
-	if (s->folder == NULL)
-		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
+	if (folder == NULL) {
+		xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
 		    "out of memory");
-	folder_set_lang(s->folder, cfg->lang);
+		return NULL;
+	}
+	folder_set_lang(folder, cfg->lang);
 	if (cfg->cache_dir[0] != '\0') {
 		struct xp_error cache_err;
 		struct metacache *mc = metacache_open(cfg->cache_dir,
@@ -57,16 +54,84 @@ server_init(struct server *s, struct config *cfg, struct xp_error *err)
 		if (mc == NULL)
 			log_error(LOG_WARN, &cache_err);
 		else
-			folder_use_metacache(s->folder, mc);
+			folder_use_metacache(folder, mc);
 	}
-	if ((st = folder_scan(s->folder, err)) != XP_OK)
-		return st;
+	return folder;
+}
+
+enum xp_status
+server_open(struct server *s, struct config *cfg, struct xp_error *err)
+{
+	enum xp_status st;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->publish_lock, NULL);
+	pthread_cond_init(&s->loaded_cond, NULL);
+	atomic_init(&s->stopping, false);
+	s->cfg = config_ref(cfg);
+	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0, cfg->cache_bytes);
+	s->media = media_cache_new();   /* without it: slower, never wrong */
+	if ((s->folder = server_folder_for(cfg, err)) == NULL)
+		return err != NULL ? err->status : XP_ERR_IO;
+	s->folder->stop = &s->stopping;
 	if ((st = stylesheets_load(cfg->xslt_dir, &s->sheets, err)) != XP_OK)
 		return st;
+	/* The folder is not read yet: this site lists nothing, and requests
+	 * wait for server_load (see server_wait_loaded). */
 	if (!server_publish(s))
 		return xp_error_set(err, XP_ERR_NOMEM, cfg->articles_dir, 0,
 		    "out of memory");
 	return XP_OK;
+}
+
+enum xp_status
+server_load(struct server *s, struct xp_error *err)
+{
+	enum xp_status st;
+
+	if ((st = folder_scan(s->folder, err)) != XP_OK)
+		return st;
+	if (!server_publish(s))
+		return xp_error_set(err, XP_ERR_NOMEM, s->cfg->articles_dir, 0,
+		    "out of memory");
+	pthread_mutex_lock(&s->lock);
+	s->loaded = true;
+	pthread_cond_broadcast(&s->loaded_cond);
+	pthread_mutex_unlock(&s->lock);
+	return XP_OK;
+}
+
+enum xp_status
+server_init(struct server *s, struct config *cfg, struct xp_error *err)
+{
+	enum xp_status st;
+
+	if ((st = server_open(s, cfg, err)) != XP_OK)
+		return st;
+	return server_load(s, err);
+}
+
+bool
+server_wait_loaded(struct server *s, unsigned ms)
+{
+	struct timespec until;
+	bool loaded;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->loaded && !atomic_load(&s->stopping) &&
+	    pthread_cond_timedwait(&s->loaded_cond, &s->lock, &until) == 0)
+		;
+	loaded = s->loaded;
+	pthread_mutex_unlock(&s->lock);
+	return loaded;
 }
 
 /* Makes SITE (whose reference this takes) the one new requests see, and
@@ -86,6 +151,16 @@ swap_site(struct server *s, struct site *site)
 		reindex_request(s->reindexer);
 }
 
+void
+server_use_reindexer(struct server *s, struct reindexer *r)
+{
+	pthread_mutex_lock(&s->publish_lock);
+	s->reindexer = r;
+	pthread_mutex_unlock(&s->publish_lock);
+	if (r != NULL)
+		reindex_request(r);
+}
+
 bool
 server_publish(struct server *s)
 {
@@ -101,8 +176,10 @@ server_publish(struct server *s)
 	if (site != NULL)
 		site->media = s->media;
 	index_unref(idx);
-	if (site != NULL)
+	if (site != NULL) {
 		swap_site(s, site);
+		folder_published(s->folder);
+	}
 	pthread_mutex_unlock(&s->publish_lock);
 	return site != NULL;
 }
@@ -124,6 +201,30 @@ server_attach_postings(struct server *s, struct postings *p)
 		swap_site(s, site);
 	pthread_mutex_unlock(&s->publish_lock);
 	return site != NULL;
+}
+
+static struct index *
+current_index(void *ctx, struct config **cfg)
+{
+	struct site *site = server_site(ctx);
+	struct index *idx = index_ref(site->index);
+
+	*cfg = config_ref(site->cfg);
+
+	site_unref(site);
+	return idx;
+}
+
+static bool
+attach_postings(void *ctx, struct postings *p)
+{
+	return server_attach_postings(ctx, p);
+}
+
+struct reindex_source
+server_reindex_source(struct server *s)
+{
+	return (struct reindex_source){ current_index, attach_postings, s };
 }
 
 struct site *
@@ -150,4 +251,5 @@ server_release(struct server *s)
 	s->media = NULL;
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->publish_lock);
+	pthread_cond_destroy(&s->loaded_cond);
 }

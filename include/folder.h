@@ -6,6 +6,7 @@
 #ifndef XP_FOLDER_H
 #define XP_FOLDER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -36,6 +37,11 @@ struct folder {
 	size_t ngone, nadded;
 	bool rebuild;               /* too much changed, or no snapshot yet */
 	char lang[32];              /* search words' language (config lang) */
+	/* When not NULL and set (the server is stopping), a scan in progress
+	 * gives up between files, changing nothing more: a cold scan of a
+	 * large folder takes long enough to hold up a SIGTERM. */
+	const atomic_bool *stop;
+	unsigned long parse_batches;  /* parsed by scans so far */
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
@@ -44,7 +50,8 @@ struct folder *folder_new(const char *dir, size_t max_bytes,
     folder_report_fn *report, void *report_ctx);
 void folder_free(struct folder *f);
 
-/* Reads every changed, new or removed file of the folder.  Returns
+/* Reads every changed, new or removed file of the folder, parsing on every
+ * core (the merge into the folder stays on the calling thread).  Returns
  * XP_ERR_IO (with ERR) when the folder itself cannot be read: what was
  * loaded before stays as it was. */
 enum xp_status folder_scan(struct folder *f, struct xp_error *err);
@@ -54,9 +61,14 @@ enum xp_status folder_scan(struct folder *f, struct xp_error *err);
 bool folder_update(struct folder *f, const char *name);
 
 /* A new snapshot of the good articles (caller unrefs), or NULL when out of
- * memory.  PREV, when not NULL, must be this folder's previous snapshot:
- * the new one is then derived from it by the changes since. */
+ * memory.  PREV, when not NULL, must be this folder's last published
+ * snapshot: the new one is then derived from it by the changes since.
+ * The changes are kept until folder_published: a snapshot that could not
+ * be published (no memory for the site around it) loses none of them. */
 struct index *folder_snapshot(struct folder *f, const struct index *prev);
+
+/* Says that the last snapshot was published: the next one starts from it. */
+void folder_published(struct folder *f);
 
 /* Makes the folder consult and fill MC (taking ownership) on its scans:
  * unchanged files come from the cache without being parsed, and a file

@@ -9,7 +9,8 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Only lines at LEVEL or more severe are written.  Set once at start. */
+/* Only lines at LEVEL or more severe are written.  Set at start and on
+ * every config reload; safe while other threads log. */
 void log_set_level(enum log_level level);
 /* Parses "error", "warn", "info", "debug"; returns -1 for anything else. */
 int log_level_parse(const char *name);

@@ -19,12 +19,15 @@
 #include "buf.h"
 #include "filemap.h"
 
-/* Appends the record of article A, read from the file NAME, to RECORDS
- * and its words to WORDS (positions count from WORDS' start).  SCRATCH is
- * a buffer the caller keeps between calls and releases.  Returns false,
- * appending nothing, when A's words are not sorted; an allocation
- * failure shows in the buffers' failed flags. */
-bool metarecord_put(struct buf *records, struct buf *words,
+/* Appends the record of article A, read from the file NAME, to RECORDS.
+ * *NWORDS counts the words of the records put so far: the record names
+ * its words by that position, and the caller writes A's terms, then its
+ * title_terms, to the words section in the same order (not copied here:
+ * at 100,000 articles they are hundreds of megabytes).  SCRATCH is a
+ * buffer the caller keeps between calls and releases.  Returns false,
+ * appending and counting nothing, when A's words are not sorted; an
+ * allocation failure shows in the buffers' failed flags. */
+bool metarecord_put(struct buf *records, uint64_t *nwords,
     struct buf *scratch, const char *name, const struct article *a);
 
 enum metarecord_status {

@@ -11,12 +11,28 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "config.h"
 #include "error.h"
+#include "index.h"
+#include "postings.h"
 
-struct server;
+/* Where the articles come from and where the postings go: the caller's
+ * (the server's) business, seen through two calls, so that this module
+ * knows nothing of the server that drives it. */
+struct reindex_source {
+	/* The index searched now, with a reference (the reindexer unrefs),
+	 * and in *CFG the config it is served with (a reference too, which
+	 * the reindexer frees): where its cache folder is, and its language. */
+	struct index *(*current)(void *ctx, struct config **cfg);
+	/* Makes what is served now search through P (built from an index
+	 * current earlier); false when out of memory.  Takes its own
+	 * reference on P. */
+	bool (*attach)(void *ctx, struct postings *p);
+	void *ctx;
+};
 
 struct reindexer {
-	struct server *server;
+	struct reindex_source source;
 	pthread_t thread;
 	pthread_mutex_t lock;       /* guards wanted and quit */
 	pthread_cond_t wake;
@@ -25,19 +41,18 @@ struct reindexer {
 	bool running;
 };
 
-/* Starts the thread for server S and hooks it to S, so that publishing a
- * site whose postings are stale asks for new ones; asks for the first
- * now.  Returns XP_OK, or fills ERR when the thread cannot start (search
- * then scans, slower but right). */
-enum xp_status reindex_start(struct reindexer *r, struct server *s,
-    struct xp_error *err);
+/* Starts the thread that builds postings for what SOURCE serves, on
+ * request (reindex_request).  Returns XP_OK, or fills ERR when the thread
+ * cannot start (search then scans, slower but right). */
+enum xp_status reindex_start(struct reindexer *r,
+    const struct reindex_source *source, struct xp_error *err);
 
 /* Asks for postings of the current site.  Cheap; requests made while a
  * build runs fold into one more build after it. */
 void reindex_request(struct reindexer *r);
 
-/* Abandons any build in progress, joins the thread and unhooks it from
- * the server.  Safe after a failed start. */
+/* Abandons any build in progress and joins the thread.  Whoever asks
+ * for builds must have stopped asking.  Safe after a failed start. */
 void reindex_stop(struct reindexer *r);
 
 #endif

@@ -13,12 +13,18 @@
 #include "folder.h"
 #include "media.h"
 #include "postings.h"
+#include "reindex.h"
 #include "render.h"
 #include "site.h"
 
 struct server {
-	pthread_mutex_t lock;        /* guards current, and only it */
+	pthread_mutex_t lock;        /* guards current and loaded */
 	struct site *current;        /* what new requests are served from */
+	/* False from server_open until server_load has read the folder once
+	 * (a cold start of a large folder takes seconds): requests wait on
+	 * loaded_cond for a while, then are told to come back. */
+	bool loaded;
+	pthread_cond_t loaded_cond;
 	/* Held by whoever replaces current (the loading thread, the search
 	 * reindexer) from reading it to swapping, so no update is lost. */
 	pthread_mutex_t publish_lock;
@@ -33,11 +39,34 @@ struct server {
 	atomic_bool stopping;        /* SIGTERM: finish in-flight, then exit */
 };
 
-/* Loads CFG's articles and stylesheets and publishes the first site.
- * Problems with single articles are logged and skipped; a missing folder
- * or a stylesheet that does not compile fails, with ERR.  Takes a
- * reference on CFG.  server_release undoes it, also after a failure. */
+/* Loads CFG's articles and stylesheets and publishes the first site:
+ * server_open, then server_load.  Problems with single articles are
+ * logged and skipped; a missing folder or a stylesheet that does not
+ * compile fails, with ERR.  Takes a reference on CFG.  server_release
+ * undoes it, also after a failure. */
 enum xp_status server_init(struct server *s, struct config *cfg,
+    struct xp_error *err);
+
+/* The part of server_init that reads no article: checks the folder,
+ * opens the metadata cache, compiles the stylesheets and publishes a site
+ * that lists nothing yet.  What fails here fails the start. */
+enum xp_status server_open(struct server *s, struct config *cfg,
+    struct xp_error *err);
+
+/* Reads the folder (on every core) and publishes it, then marks the
+ * server loaded.  Run by the thread that loads; ERR when the folder
+ * cannot be read (nothing changes then). */
+enum xp_status server_load(struct server *s, struct xp_error *err);
+
+/* Waits up to MS milliseconds for the first server_load; true once it
+ * has happened.  Safe from any thread. */
+bool server_wait_loaded(struct server *s, unsigned ms);
+
+/* A folder for CFG's articles_dir, with the metadata cache of CFG's
+ * cache_dir when it has one; nothing read yet.  Caller frees with
+ * folder_free.  NULL with ERR when the folder is not a folder or memory
+ * is short. */
+struct folder *server_folder_for(const struct config *cfg,
     struct xp_error *err);
 
 /* The site new requests see, with a reference the caller drops with
@@ -53,6 +82,14 @@ bool server_publish(struct server *s);
  * one), keeping its articles, config and stylesheets.  Returns false when
  * out of memory (the site stays as it was). */
 bool server_attach_postings(struct server *s, struct postings *p);
+
+/* Makes publishing a site with stale postings ask R for new ones, and
+ * asks for the first now; NULL unhooks (before R stops). */
+void server_use_reindexer(struct server *s, struct reindexer *r);
+
+/* What a reindexer needs of S: its current index, and where to hand the
+ * postings.  S must outlive the reindexer. */
+struct reindex_source server_reindex_source(struct server *s);
 
 void server_release(struct server *s);
 

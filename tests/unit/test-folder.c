@@ -278,6 +278,41 @@ test_not_reread(void **state)
 	free(dir);
 }
 
+/* A snapshot derived from the last published one but never published
+ * itself (the site around it could not be allocated) must lose none of
+ * the changes: the next snapshot still carries them. */
+static void
+test_unpublished_snapshot_keeps_changes(void **state)
+{
+	struct folder *f;
+	struct xp_error err;
+	struct index *pub, *lost, *next;
+	char *dir = unit_tempdir();
+
+	(void)state;
+	assert_true(unit_write(dir, "a.xml", article_xml("A", "2026-01-01"), (size_t)-1));
+	f = folder_new(dir, 65536, NULL, NULL);
+	assert_int_equal(folder_scan(f, &err), XP_OK);
+	pub = folder_snapshot(f, NULL);
+	assert_non_null(pub);
+	folder_published(f);
+	assert_true(unit_write(dir, "b.xml", article_xml("B", "2026-01-02"), (size_t)-1));
+	assert_true(folder_update(f, "b.xml"));
+	lost = folder_snapshot(f, pub);
+	assert_non_null(lost);
+	assert_int_equal(lost->count, 2);
+	index_unref(lost);          /* never published */
+	next = folder_snapshot(f, pub);
+	assert_non_null(next);
+	assert_int_equal(next->count, 2);
+	assert_non_null(index_find(next, "b", 1800000000));
+	index_unref(next);
+	index_unref(pub);
+	folder_free(f);
+	unit_rmtree(dir);
+	free(dir);
+}
+
 static void
 test_update_rows(void **state)
 {
@@ -451,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_serving_since),
 		cmocka_unit_test(test_not_reread),
 		cmocka_unit_test(test_update_rows),
+		cmocka_unit_test(test_unpublished_snapshot_keeps_changes),
 		cmocka_unit_test(test_missing_folder),
 		cmocka_unit_test(test_folder_vanishes),
 		cmocka_unit_test(test_too_big),
