@@ -272,10 +272,15 @@ build_stb() {
 
 ensure_deb_src
 kernel_headers
+# Fetched one after another (apt), then built in two lines at once: most
+# of libxml2's and libxslt's time is their configure scripts, which use
+# one core, so the small libraries build on the other meanwhile.
+for p in libxml2 libxslt libfcgi zlib libwebp snowball; do
+    fetch "$p" >/dev/null
+done
+(build_libfcgi; build_zlib; build_libwebp; build_libstemmer) &
+small=$!
 build_libxml2
 build_libxslt
-build_libfcgi
-build_zlib
-build_libwebp
-build_libstemmer
+wait "$small"
 build_stb
