@@ -6,8 +6,9 @@
 #   make dist-cgi   $(BUILD)/xsltpress-$(VERSION)-x86_64-linux-cgi.tar.gz
 #
 # The libraries (libxml2, libxslt/libexslt, libfcgi with a parameter-length
-# cap) are built from Debian's source packages by scripts/static-libs.sh
-# into $(BUILD)/static/root, once; the program's objects go to
+# cap, zlib, libwebp's decoder, libstemmer, stb_image) are built from
+# Debian's source packages by scripts/static-libs.sh into
+# $(BUILD)/static/root, once; the program's objects go to
 # $(BUILD)/static/obj.  A second `make static` only relinks what changed.
 
 STATIC_DIR  = $(BUILD)/static
@@ -18,16 +19,18 @@ DIST_CGI    = $(BUILD)/xsltpress-$(VERSION)-x86_64-linux-cgi
 deps-static:
 	@scripts/deps.sh static
 
-$(STATIC_ROOT)/lib/libfcgi.a: scripts/static-libs.sh scripts/libfcgi-param-cap.patch
+# libstb.a is the last library the script writes.
+$(STATIC_ROOT)/lib/libstb.a: scripts/static-libs.sh scripts/libfcgi-param-cap.patch \
+		scripts/static-stb.c
 	@scripts/static-libs.sh $(STATIC_DIR)
 
 # The same Makefile rules as the ordinary build, with musl and the
 # libraries above; -Os and --gc-sections keep the file small.
-static: deps-static $(STATIC_ROOT)/lib/libfcgi.a
+static: deps-static $(STATIC_ROOT)/lib/libstb.a
 	@$(MAKE) --no-print-directory BUILD=$(STATIC_DIR) CC=$(STATIC_CC) \
 		CFLAGS="-Os -ffunction-sections -fdata-sections" CPPFLAGS= \
 		PKG_CFLAGS="-I$(STATIC_ROOT)/include/libxml2 -I$(STATIC_ROOT)/include -idirafter $(STATIC_DIR)/kinc" \
-		PKG_LIBS="-L$(STATIC_ROOT)/lib -lexslt -lxslt -lxml2 -lfcgi -lm" \
+		PKG_LIBS="-L$(STATIC_ROOT)/lib -lexslt -lxslt -lxml2 -lfcgi -lstb -lwebp -lz -lm" \
 		LDFLAGS="-static -s -Wl,--gc-sections" \
 		$(STATIC_DIR)/xsltpress
 	@ls -l $(STATIC_DIR)/xsltpress | awk '{ print "static: " $$NF ", " $$5 " bytes" }'

@@ -109,6 +109,58 @@ test_entries(void **state)
 	CHECK_DONE();
 }
 
+/* Many entries in no order, hashes spread over all three hash bytes and
+ * repeated: search_finish sorts them (a radix sort, byte by byte) and
+ * merges each hash's entries, whatever order they came in. */
+static void
+test_entries_many(void **state)
+{
+	enum { N = 4000, DISTINCT = 700 };
+	struct buf raw = BUF_INIT;
+	struct term_set set;
+	uint32_t in[N], x = 2463534242u;
+	size_t distinct = 0;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		in[i] = ((x % DISTINCT) * 2654435761u & 0xFFFFFFu) << 8 |
+		    (x >> 24 & 0xE3u);
+		buf_append(&raw, &in[i], sizeof(in[i]));
+	}
+	assert_true(search_finish(&raw, &set));
+	buf_release(&raw);
+	for (size_t i = 1; i < set.count; i++)
+		CHECK((set.hashes[i - 1] >> 8) < (set.hashes[i] >> 8),
+		    "entries %zu and %zu not sorted by hash", i - 1, i);
+	for (size_t i = 0; i < N; i++) {
+		uint32_t flags = 0, tf = 0;
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = (in[j] >> 8) != (in[i] >> 8);
+		if (!first)
+			continue;
+		distinct++;
+		for (size_t j = i; j < N; j++)
+			if ((in[j] >> 8) == (in[i] >> 8)) {
+				flags |= in[j] & ~SEARCH_BODY_TF & 0xFFu;
+				tf += in[j] & SEARCH_BODY_TF;
+			}
+		if (tf > SEARCH_BODY_TF)
+			tf = SEARCH_BODY_TF;
+		CHECK(search_bits(&set, in[i] >> 8) == (int)(flags | tf),
+		    "hash %#x: bits %#x, want %#x", in[i] >> 8,
+		    search_bits(&set, in[i] >> 8), flags | tf);
+	}
+	CHECK(set.count == distinct, "%zu entries, want %zu", set.count,
+	    distinct);
+	free((void *)set.hashes);
+	CHECK_DONE();
+}
+
 /* Q as text: each term [N:][-]word[*], then " ?" when it needs the text. */
 static void
 query_text(const struct query *q, char *out, size_t size)
@@ -309,6 +361,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_stem),
 		cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_entries_many),
 		cmocka_unit_test(test_parse_query),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_score),
