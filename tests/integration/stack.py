@@ -491,6 +491,10 @@ class CaseContext:
         for n in os.listdir(src) if samples else ():
             if n.endswith(".xml"):
                 shutil.copy(os.path.join(src, n), d)
+            elif os.path.isdir(os.path.join(src, n)):
+                # an article's own files (diagrams): without them its
+                # page names a missing file, and the log says so
+                shutil.copytree(os.path.join(src, n), os.path.join(d, n))
         for name, data in (extra or {}).items():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
