@@ -349,9 +349,9 @@ take_minutes(const char *path, xmlNodePtr node, unsigned *out,
  * for the stylesheets, as the format promises. */
 static enum xp_status
 extract(struct article *a, const char *path, xmlNodePtr root,
-    const char *lang, struct xp_error *err)
+    struct search_words *words, struct xp_error *err)
 {
-	struct search_words *sw;
+	struct search_words *sw = words, *own = NULL;
 	xmlNodePtr body = NULL, published = NULL;
 	struct buf terms = BUF_INIT;
 	enum xp_status st = XP_OK;
@@ -413,9 +413,10 @@ extract(struct article *a, const char *path, xmlNodePtr root,
 	if (body == NULL)
 		return xp_error_set(err, XP_ERR_INVALID, path, xmlGetLineNo(root),
 		    "<body> is required and missing");
-	/* Search words are stemmed in the site's language; the title's
-	 * are marked in the same set (title_terms stays empty). */
-	if ((sw = search_words_new(lang)) == NULL)
+	/* Search words are stemmed in the site's language (English for a
+	 * caller without one); the title's are marked in the same set
+	 * (title_terms stays empty). */
+	if (sw == NULL && (sw = own = search_words_new("en")) == NULL)
 		goto nomem;
 	search_collect(sw, &terms, FIELD_TITLE, a->title, strlen(a->title));
 	search_collect(sw, &terms, FIELD_SUMMARY, a->summary,
@@ -424,7 +425,7 @@ extract(struct article *a, const char *path, xmlNodePtr root,
 		search_collect(sw, &terms, FIELD_TAGS, a->tags[i],
 		    strlen(a->tags[i]));
 	count_words(body, &in_word, &a->word_count, sw, &terms);
-	search_words_free(sw);
+	search_words_free(own);
 	if (!search_finish(&terms, &a->terms))
 		goto nomem;
 	buf_release(&terms);
@@ -441,12 +442,12 @@ enum xp_status
 article_parse(const char *path, const char *slug, const char *bytes,
     size_t len, struct article **out, struct xp_error *err)
 {
-	return article_parse_lang(path, slug, bytes, len, NULL, out, err);
+	return article_parse_words(path, slug, bytes, len, NULL, out, err);
 }
 
 enum xp_status
-article_parse_lang(const char *path, const char *slug, const char *bytes,
-    size_t len, const char *lang, struct article **out,
+article_parse_words(const char *path, const char *slug, const char *bytes,
+    size_t len, struct search_words *words, struct article **out,
     struct xp_error *err)
 {
 	struct article *a;
@@ -479,7 +480,7 @@ article_parse_lang(const char *path, const char *slug, const char *bytes,
 	a->source_len = len;
 	a->content_hash = hash_bytes(hash_str(HASH_INIT, slug), bytes, len);
 	a->loaded_at = time(NULL);
-	st = extract(a, path, root, lang ? lang : "en", err);
+	st = extract(a, path, root, words, err);
 	xmlFreeDoc(doc);
 	if (st != XP_OK) {
 		article_unref(a);
@@ -579,14 +580,14 @@ enum xp_status
 article_load(const char *dir, const char *name, size_t max_bytes,
     struct article **out, struct file_stamp *stamp_out, struct xp_error *err)
 {
-	return article_load_lang(dir, name, max_bytes, NULL, out, stamp_out,
+	return article_load_words(dir, name, max_bytes, NULL, out, stamp_out,
 	    err);
 }
 
 enum xp_status
-article_load_lang(const char *dir, const char *name, size_t max_bytes,
-    const char *lang, struct article **out, struct file_stamp *stamp_out,
-    struct xp_error *err)
+article_load_words(const char *dir, const char *name, size_t max_bytes,
+    struct search_words *words, struct article **out,
+    struct file_stamp *stamp_out, struct xp_error *err)
 {
 	char path[PATH_MAX], slug[SLUG_MAX + 1];
 	enum xp_status status;
@@ -627,7 +628,7 @@ article_load_lang(const char *dir, const char *name, size_t max_bytes,
 		free(bytes);
 		return xp_error_set(err, XP_ERR_PARSE, path, 0, "empty file");
 	}
-	status = article_parse_lang(path, slug, bytes, got, lang, out, err);
+	status = article_parse_words(path, slug, bytes, got, words, out, err);
 	if (status == XP_OK)
 		file_stamp_from_stat(&(*out)->stamp, &st);
 	free(bytes);

@@ -75,6 +75,7 @@ folder_free(struct folder *f)
 	strmap_release(&f->files);
 	clear_pending(f);
 	folder_drop_metacache(f);
+	search_words_free(f->words);
 	free(f->dir);
 	free(f);
 }
@@ -83,6 +84,16 @@ void
 folder_set_lang(struct folder *f, const char *lang)
 {
 	snprintf(f->lang, sizeof(f->lang), "%s", lang ? lang : "");
+	search_words_free(f->words);
+	f->words = NULL;
+}
+
+/* A new maker of search words in the folder's language (caller frees
+ * with search_words_free), or NULL when out of memory. */
+static struct search_words *
+words_for(const struct folder *f)
+{
+	return search_words_new(f->lang[0] ? f->lang : "en");
 }
 
 void
@@ -238,8 +249,12 @@ update(struct folder *f, const char *name, struct loaded *pre)
 		err = pre->err;
 		status = pre->status;
 	} else {
-		status = article_load_lang(f->dir, name, f->max_bytes,
-		    f->lang[0] ? f->lang : NULL, &a, &stamp, &err);
+		/* One maker of words for every article this thread reads:
+		 * its memo of stems then holds the site's vocabulary. */
+		if (f->words == NULL)
+			f->words = words_for(f);
+		status = article_load_words(f->dir, name, f->max_bytes,
+		    f->words, &a, &stamp, &err);
 	}
 	if (status != XP_OK) {
 		bool recovered = false;
@@ -338,16 +353,24 @@ static void *
 parse_worker(void *arg)
 {
 	struct parse_batch *b = arg;
+	/* Each worker its own (a memo of stems is not shared between
+	 * threads), for every file of the batch it takes. */
+	struct search_words *words = words_for(b->f);
 	size_t i;
 
 	log_capture_xml_errors();
 	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
 		struct loaded *l = &b->items[i];
 
-		l->status = article_load_lang(b->f->dir, l->name,
-		    b->f->max_bytes, b->f->lang[0] ? b->f->lang : NULL,
-		    &l->a, &l->stamp, &l->err);
+		if (words == NULL) {
+			l->status = xp_error_set(&l->err, XP_ERR_NOMEM,
+			    l->name, 0, "out of memory");
+			continue;
+		}
+		l->status = article_load_words(b->f->dir, l->name,
+		    b->f->max_bytes, words, &l->a, &l->stamp, &l->err);
 	}
+	search_words_free(words);
 	return NULL;
 }
 

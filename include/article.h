@@ -91,11 +91,13 @@ enum xp_status article_parse(const char *path, const char *slug,
     const char *bytes, size_t len, struct article **out,
     struct xp_error *err);
 
-/* The same, with the search words stemmed in language LANG (the config's
- * lang; NULL is English, as article_parse). */
-enum xp_status article_parse_lang(const char *path, const char *slug,
-    const char *bytes, size_t len, const char *lang, struct article **out,
-    struct xp_error *err);
+/* The same, with the search words made by WORDS (the config's language;
+ * borrowed, and used by one thread at a time: its memo of stems is what
+ * makes a folder's load cheap).  NULL stems in English, as
+ * article_parse does. */
+enum xp_status article_parse_words(const char *path, const char *slug,
+    const char *bytes, size_t len, struct search_words *words,
+    struct article **out, struct xp_error *err);
 
 /* Reads DIR/NAME (at most MAX_BYTES, following a symbolic link only when
  * its target lies inside DIR) and parses it as above.  STAMP_OUT, when not
@@ -104,9 +106,10 @@ enum xp_status article_load(const char *dir, const char *name,
     size_t max_bytes, struct article **out, struct file_stamp *stamp_out,
     struct xp_error *err);
 
-/* The same, stemming the search words in LANG (NULL: English). */
-enum xp_status article_load_lang(const char *dir, const char *name,
-    size_t max_bytes, const char *lang, struct article **out,
+/* The same, with the search words made by WORDS (see
+ * article_parse_words). */
+enum xp_status article_load_words(const char *dir, const char *name,
+    size_t max_bytes, struct search_words *words, struct article **out,
     struct file_stamp *stamp_out, struct xp_error *err);
 
 /* Returns a home for ARTICLES_DIR and CACHE_DIR with one reference, or

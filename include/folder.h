@@ -37,6 +37,7 @@ struct folder {
 	size_t ngone, nadded;
 	bool rebuild;               /* too much changed, or no snapshot yet */
 	char lang[32];              /* search words' language (config lang) */
+	struct search_words *words; /* the loading thread's, made on first use */
 	/* When not NULL and set (the server is stopping), a scan in progress
 	 * gives up between files, changing nothing more: a cold scan of a
 	 * large folder takes long enough to hold up a SIGTERM. */

@@ -307,8 +307,24 @@ static const char *const env_names[] = {
 static void
 clear_env(void)
 {
+	extern char **environ;
+	char name[128];
+
 	for (size_t i = 0; i < NROWS(env_names); i++)
 		unsetenv(env_names[i]);
+	/* and whatever XSLTPRESS_* the shell that runs the tests has set */
+	for (size_t i = 0; environ[i] != NULL;) {
+		size_t n = strcspn(environ[i], "=");
+
+		if (strncmp(environ[i], "XSLTPRESS_", 10) == 0 &&
+		    n < sizeof(name)) {
+			memcpy(name, environ[i], n);
+			name[n] = '\0';
+			unsetenv(name);   /* environ shifts: look at i again */
+		} else {
+			i++;
+		}
+	}
 }
 
 struct env_row {
