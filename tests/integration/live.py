@@ -852,8 +852,10 @@ class OwnDirStack(stk.Stack):
 def conf_text(articles, heading):
     with open(os.path.join(ROOT, "conf", "xsltpress.conf"), encoding="utf-8") as f:
         base = f.read()
-    base = re.sub(r"(?m)^(articles_dir|listing_heading)\s*=.*$\n?", "", base)
-    return base + "\narticles_dir = %s\nlisting_heading = %s\n" % (articles, heading)
+    # the sample's paths are relative to conf/, which this copy is not in
+    base = re.sub(r"(?m)^(articles_dir|xslt_dir|listing_heading)\s*=.*$\n?", "", base)
+    return base + "\narticles_dir = %s\nxslt_dir = %s\nlisting_heading = %s\n" % (
+        articles, os.path.join(ROOT, "xslt"), heading)
 
 
 def heading_is(site, want):
