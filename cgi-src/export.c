@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "frontend.h"
 #include "http.h"
 #include "log.h"
@@ -57,16 +58,14 @@ write_file(const char *path, const char *data, size_t len,
     struct xp_error *err)
 {
 	char tmp[PATH_MAX + 8];
-	size_t done = 0;
-	ssize_t n;
+	bool ok;
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return xp_error_set(err, XP_ERR_IO, tmp, 0, "%s", strerror(errno));
-	while (done < len && (n = write(fd, data + done, len - done)) > 0)
-		done += (size_t)n;
-	if (close(fd) != 0 || done != len || rename(tmp, path) != 0) {
+	ok = fd_write_all(fd, data, len);
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return xp_error_set(err, XP_ERR_IO, path, 0, "cannot write");
 	}
@@ -116,13 +115,7 @@ export_one(struct export_ctx *x, const char *path, int expect,
 static bool
 fd_write(void *ctx, const char *data, size_t n)
 {
-	int fd = *(int *)ctx;
-	size_t done = 0;
-	ssize_t w;
-
-	while (done < n && (w = write(fd, data + done, n - done)) > 0)
-		done += (size_t)w;
-	return done == n;
+	return fd_write_all(*(int *)ctx, data, n);
 }
 
 /* Copies one own file of x->slug, byte for byte, beside its page.  A

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdio.h"
 #include "hash.h"
 #include "log.h"
 #include "metacache.h"
@@ -380,16 +381,8 @@ write_pieces(const char *path, const struct iovec *pieces, size_t npieces,
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0)
 		return false;
-	for (size_t i = 0; ok && i < npieces; i++) {
-		const char *data = pieces[i].iov_base;
-		size_t put = 0, len = pieces[i].iov_len;
-		ssize_t n;
-
-		while (put < len && ((n = write(fd, data + put, len - put)) > 0 ||
-		    (n < 0 && errno == EINTR)))
-			put += n > 0 ? (size_t)n : 0;
-		ok = put == len;
-	}
+	for (size_t i = 0; ok && i < npieces; i++)
+		ok = fd_write_all(fd, pieces[i].iov_base, pieces[i].iov_len);
 	if (ok && more != NULL)
 		ok = more(fd, ctx);
 	/* Several processes may write at once: each renames a whole file
@@ -526,24 +519,6 @@ struct saved {
 	size_t count;
 };
 
-/* Writes the LEN bytes of DATA to FD; false on an error. */
-static bool
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* Writes the search words of the saved articles (CTX, a struct saved) to
  * FD, in the order metarecord_put counted them: straight from the
  * articles.  Returns false on a write error. */
@@ -555,9 +530,9 @@ write_words(int fd, void *ctx)
 	for (size_t i = 0; i < sv->count; i++) {
 		const struct article *a = sv->items[i];
 
-		if (!write_all(fd, a->terms.hashes,
+		if (!fd_write_all(fd, a->terms.hashes,
 		    a->terms.count * sizeof(uint32_t)) ||
-		    !write_all(fd, a->title_terms.hashes,
+		    !fd_write_all(fd, a->title_terms.hashes,
 		    a->title_terms.count * sizeof(uint32_t)))
 			return false;
 	}

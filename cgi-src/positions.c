@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "excerpt.h"
+#include "fdio.h"
 #include "hash.h"
 #include "positions.h"
 
@@ -70,25 +71,6 @@ checksum32(const void *data, size_t len)
 	}
 	h = hash_bytes(h, p + i, len - i);
 	return (uint32_t)(h ^ (h >> 32));
-}
-
-/* Reads exactly LEN bytes at OFF; false on a short read or an error. */
-static bool
-read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, (char *)buf + got, len - got,
-		    (off_t)(off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	return true;
 }
 
 void
@@ -173,7 +155,7 @@ positions_open(const char *dir, const char *lang)
 		return NULL;
 	p->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->fd < 0 || fstat(p->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    !read_at(p->fd, head, sizeof(head), 0) ||
+	    !fd_read_at(p->fd, head, sizeof(head), 0) ||
 	    memcmp(head, POS_MAGIC, sizeof(POS_MAGIC) - 1) != 0)
 		goto bad;
 	memcpy(&version, h, 4);
@@ -185,7 +167,7 @@ positions_open(const char *dir, const char *lang)
 	    table_len > POS_MAX_TABLE ||
 	    table_len > (uint64_t)st.st_size - sizeof(head) ||
 	    (table = malloc((size_t)table_len + 1)) == NULL ||
-	    !read_at(p->fd, table, (size_t)table_len, sizeof(head)) ||
+	    !fd_read_at(p->fd, table, (size_t)table_len, sizeof(head)) ||
 	    hash_bytes(HASH_INIT, table, (size_t)table_len) != sum ||
 	    !read_table(p, table, (size_t)table_len, ndocs,
 	    (uint64_t)st.st_size))
@@ -245,7 +227,7 @@ read_stream(const struct positions *p, const struct pos_doc *d)
 {
 	uint16_t *s = malloc((size_t)d->words * 2 + 2);
 
-	if (s == NULL || !read_at(p->fd, s, (size_t)d->words * 2, d->offset) ||
+	if (s == NULL || !fd_read_at(p->fd, s, (size_t)d->words * 2, d->offset) ||
 	    checksum32(s, (size_t)d->words * 2) != d->checksum) {
 		free(s);
 		return NULL;

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "positions.h"
 #include "postings.h"
 
@@ -244,23 +245,6 @@ region_free(struct field *f)
 		close(f->fd);
 }
 
-static bool
-read_all(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	return true;
-}
-
 /* LEN bytes at OFF of F's region: borrowed from memory, or read from the
  * file into *OWNED (caller frees).  NULL when they cannot be read. */
 static const uint8_t *
@@ -270,7 +254,7 @@ region_bytes(const struct field *f, uint64_t off, size_t len, uint8_t **owned)
 	if (f->fd < 0)
 		return f->region + off;
 	if ((*owned = malloc(len + 1)) == NULL ||
-	    !read_all(f->fd, *owned, len, off)) {
+	    !fd_read_at(f->fd, *owned, len, off)) {
 		free(*owned);
 		*owned = NULL;
 		return NULL;
