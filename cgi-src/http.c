@@ -222,7 +222,7 @@ micro_cache_expiry(const struct response *resp, struct buf *out)
 	if (resp->status == 200 || resp->status == 301 || resp->status == 304 ||
 	    resp->status == 404)
 		buf_printf(out, "X-Accel-Expires: @%lld\r\n",
-		    (long long)time(NULL));
+		    (long long)(resp->now != 0 ? resp->now : time(NULL)));
 }
 
 void

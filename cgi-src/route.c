@@ -265,6 +265,7 @@ route_respond_fd(struct site *site, struct cache *cache,
 		close(resp.body_fd);
 		resp.body_fd = -1;
 	}
+	resp.now = now;
 	http_serialize(&resp, site->cfg, out, header_len);
 	*body_fd = resp.body_fd;
 	*body_len = resp.body_fd_len;

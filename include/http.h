@@ -26,6 +26,8 @@ struct response {
 	struct buf body;
 	char etag[48];             /* a quoted strong ETag, or "" */
 	time_t last_modified;      /* 0 when unknown */
+	time_t now;                /* the request's clock reading, 0 for the
+	                              clock's: X-Accel-Expires counts from it */
 	long max_age;              /* seconds, or -1 for "no-cache" */
 	/* A body streamed from a file instead of BODY (an article's own
 	 * file): its descriptor, or -1, and its length.  Whoever sends the
