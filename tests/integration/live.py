@@ -995,7 +995,7 @@ def c_answers_while_loading(ctx):
     write_inplace(first, art("Load Test", body=body))
     for i in range(1, 1500):
         os.link(first, slug_path(folder, "load-%d" % i))
-    st, site = ctx.stack(folder, start_timeout=120)
+    st, site = ctx.stack(folder, start_timeout=120, wait_loaded=False)
     statuses = set()
 
     def loaded():

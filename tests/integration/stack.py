@@ -129,7 +129,8 @@ def install_signal_handlers():
 
 class Stack:
     def __init__(self, articles_dir=None, binary=None, conf=None, port=None,
-                 extra_env=None, start_timeout=15.0, keep_dir=False):
+                 extra_env=None, start_timeout=15.0, keep_dir=False, wait_loaded=True):
+        self.wait_loaded = wait_loaded
         self.articles_dir = os.path.abspath(articles_dir or os.path.join(ROOT, "articles"))
         self.binary = binary or default_binary()
         self.conf = conf if conf is not None else default_conf()
@@ -184,10 +185,34 @@ class Stack:
         try:
             self._start_app()
             self._start_nginx()
+            if self.wait_loaded:
+                self._wait_loaded()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _wait_loaded(self):
+        """The engine listens before it has read its folder and answers
+        503 (Retry-After) meanwhile: a test starts once it has read it
+        (slow under valgrind), as a person would after the first 503."""
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                c.request("HEAD", "/")
+                status = c.getresponse().status
+                c.close()
+            except OSError:
+                status = None
+            if status is not None and status != 503:
+                return
+            if self.app.poll() is not None:
+                raise StackError("xsltpress exited with status %s while loading:\n%s"
+                                 % (self.app.returncode, self.app_log()))
+            time.sleep(0.05)
+        raise StackError("xsltpress did not finish loading within %.0fs:\n%s"
+                         % (self.start_timeout, self.app_log()))
 
     def _start_app(self):
         self.sock = os.path.join(self.dir, "xsltpress.sock")
