@@ -6,6 +6,9 @@
  *   xsltpress [-c FILE] export DIR    write the site as static files
  */
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -202,6 +205,23 @@ confine(struct server *server, struct xp_error *err)
 	    "would serve with a warning)", why.reason);
 }
 
+/* Caps glibc's malloc arenas at one a core.  By default glibc gives up to
+ * eight a core, and each of the 16 worker threads keeps freed pages in
+ * its own: under the hostile suite's soak the server's memory kept
+ * climbing for a minute, from 43 to 60 MB, while with two arenas it
+ * stayed at 22-23 MB.  MALLOC_ARENA_MAX in the environment still wins.
+ * Not in the musl build, whose allocator has no arenas. */
+static void
+limit_malloc_arenas(void)
+{
+#ifdef __GLIBC__
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (getenv("MALLOC_ARENA_MAX") == NULL)
+		(void)mallopt(M_ARENA_MAX, cores < 2 ? 2 : (int)cores);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,6 +275,7 @@ main(int argc, char **argv)
 	xmlInitParser();
 	LIBXML_TEST_VERSION;
 	render_init();
+	limit_malloc_arenas();
 	log_capture_xml_errors();
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "xsltpress: cannot initialise libfcgi\n");
