@@ -514,20 +514,8 @@ def main():
     ap = stk.suite_arguments(__doc__, keep=False)
     ap.add_argument("--static", default=os.path.join(ROOT, "build", "static", "xsltpress"))
     args = stk.parse_suite_arguments(ap)
-    binary = args.bin or stk.default_binary()
-    stk.install_signal_handlers()
-    runner = itest.Runner(verbose=args.verbose, pattern=args.pattern)
-    t0 = time.monotonic()
-    try:
-        if not os.access(binary, os.X_OK):
-            runner.fail("engine binary", "%s is not built (run make)" % binary)
-        else:
-            Parts(runner, binary, os.path.abspath(args.static)).run()
-    finally:
-        deploy.cleanup()
-    print("cgi suite: %.0f s" % (time.monotonic() - t0), flush=True)
-    print("%d passed, %d failed" % (runner.passed, runner.failed))
-    return 1 if runner.failed else 0
+    return deploy.suite_main("cgi", args, lambda runner, binary: Parts(
+        runner, binary, os.path.abspath(args.static)).run())
 
 
 if __name__ == "__main__":

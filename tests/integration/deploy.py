@@ -1285,8 +1285,11 @@ class Deploy:
             self.part(name, fn)
 
 
-def main():
-    args = stk.parse_suite_arguments(stk.suite_arguments(__doc__, articles=True, keep=False))
+def suite_main(label, args, run, final=None):
+    """What the suites that run parts share (deploy, cgi, shipped): runs
+    RUN(runner, binary) once the binary is there, cleans up whatever
+    happens (then FINAL, when given), and prints the suite's time and its
+    closing line.  Returns the exit status."""
     binary = args.bin or stk.default_binary()
     stk.install_signal_handlers()
     runner = itest.Runner(verbose=args.verbose, pattern=args.pattern)
@@ -1295,14 +1298,24 @@ def main():
         if not os.access(binary, os.X_OK):
             runner.fail("engine binary", "%s is not built (run make)" % binary)
         else:
-            Deploy(runner, binary, os.path.abspath(args.articles)).run()
+            run(runner, binary)
     finally:
         cleanup()
-        for d in _final_dirs:
-            shutil.rmtree(d, ignore_errors=True)
-    print("deploy suite: %.0f s" % (time.monotonic() - t0), flush=True)
+        if final is not None:
+            final()
+    print("%s suite: %.0f s" % (label, time.monotonic() - t0), flush=True)
     print("%d passed, %d failed" % (runner.passed, runner.failed))
     return 1 if runner.failed else 0
+
+
+def main():
+    args = stk.parse_suite_arguments(stk.suite_arguments(__doc__, articles=True, keep=False))
+
+    def final():
+        for d in _final_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    return suite_main("deploy", args, lambda runner, binary: Deploy(
+        runner, binary, os.path.abspath(args.articles)).run(), final)
 
 
 if __name__ == "__main__":

@@ -296,20 +296,8 @@ class Shipped:
         self.r = runner
         self.bin = binary
 
-    def part(self, name, fn):
-        """Runs one part when -k names it, or a check of it (a prefix of
-        its checks' names), or nothing."""
-        pat = self.r.pattern
-        if pat and pat not in name and not pat.startswith(name.split(":")[0]):
-            return
-        try:
-            fn()
-        except CheckFailed as e:
-            self.r.fail(name + ": set up", str(e))
-        except Exception as e:  # noqa: BLE001
-            self.r.fail(name + ": set up", "%s: %s" % (type(e).__name__, e))
-        finally:
-            dp.cleanup()
+    # one part: all of them, or those -k names; a failing set-up is one failure
+    part = dp.Deploy.part
 
     # -- spike ------------------------------------------------------------------
     def spike_site(self):
@@ -691,20 +679,8 @@ class Shipped:
 
 def main():
     args = stk.parse_suite_arguments(stk.suite_arguments(__doc__, keep=False))
-    binary = args.bin or stk.default_binary()
-    stk.install_signal_handlers()
-    runner = itest.Runner(verbose=args.verbose, pattern=args.pattern)
-    t0 = time.monotonic()
-    try:
-        if not os.access(binary, os.X_OK):
-            runner.fail("engine binary", "%s is not built (run make)" % binary)
-        else:
-            Shipped(runner, binary).run()
-    finally:
-        dp.cleanup()
-    print("shipped suite: %.0f s" % (time.monotonic() - t0), flush=True)
-    print("%d passed, %d failed" % (runner.passed, runner.failed))
-    return 1 if runner.failed else 0
+    return dp.suite_main("shipped", args,
+                         lambda runner, binary: Shipped(runner, binary).run())
 
 
 if __name__ == "__main__":
