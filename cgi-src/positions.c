@@ -9,9 +9,10 @@
  * The table's checksum is FNV-1a (hash.h), the streams' a word-wise mix:
  * they catch a torn or foreign file, not an attacker, who could as well
  * write the articles.  In memory an article is found by its content hash
- * and a key of its slug (an open-addressed table: some 45 bytes an
- * article, 4.5 MB at 100,000), and each stream's checksum is checked the
- * first time it is read, not on every phrase search. */
+ * and a key of its slug (an open-addressed table), or by the postings'
+ * number (positions_bind); each stream's checksum is checked once, not on
+ * every phrase search, and its first codes are kept beside its entry:
+ * some 88 bytes an article in all, 8.7 MB at 100,000. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,13 +35,16 @@
 #define POS_GAP 0xFFFFu           /* between fields: no phrase spans it */
 #define POS_MAX_TABLE (1u << 30)
 
-/* Codes read first from a stream already checked: a phrase in the title
- * (where a phrase search most often finds its articles) is found without
- * reading the rest.  Each stream lies in memory no other candidate
- * touches, so a phrase search waits on every cache line it reads: 512
- * bytes at first took 29% of the time of "field guide" at 100,000
- * articles, most of it in the kernel's copy. */
-#define POS_HEAD 64
+/* The first codes of each stream kept in memory once positions_verify
+ * has checked it: a title's phrase is then found without a read at all.
+ * Even 128 bytes read from the file cost a cache miss on a page no other
+ * candidate touches (a quarter of "field guide" at 100,000 articles);
+ * with the codes beside the entry a candidate costs one cache line. */
+#define POS_KEPT 15
+
+/* Codes a phrase check reads into its own stack (8 KB): longer streams
+ * are read into the heap. */
+#define POS_STACK 4096
 
 struct pos_doc {
 	uint64_t slug_key;            /* slug_key of the slug */
@@ -48,7 +52,10 @@ struct pos_doc {
 	uint64_t offset;              /* in the file */
 	uint32_t words;               /* codes in the stream */
 	uint32_t checksum;
+	uint16_t kept[POS_KEPT];      /* the stream's first codes, */
+	uint8_t nkept;                /* this many: 0 until verified */
 };
+_Static_assert(sizeof(struct pos_doc) == 64, "an entry is a cache line");
 
 /* What is known of a stream's checksum: read once, not on every check. */
 enum { STREAM_UNREAD, STREAM_GOOD, STREAM_BAD };
@@ -176,9 +183,11 @@ read_table(struct positions *p, const unsigned char *t, size_t len,
 
 	/* an entry takes 26 bytes at least: a foreign count asks for no
 	 * more memory than the table could describe */
-	if (ndocs > len / 26 ||
-	    (p->docs = calloc((size_t)ndocs + 1, sizeof(*p->docs))) == NULL)
+	if (ndocs > len / 26 || (p->docs = aligned_alloc(64,
+	    ((size_t)ndocs + 1) * sizeof(*p->docs))) == NULL)
 		return false;
+	/* an entry a cache line: what a phrase check reads of it */
+	memset(p->docs, 0, ((size_t)ndocs + 1) * sizeof(*p->docs));
 	for (uint32_t i = 0; i < ndocs; i++) {
 		struct pos_doc *d = &p->docs[i];
 		size_t slen;
@@ -346,7 +355,14 @@ positions_verify(struct positions *p, const atomic_bool *stop)
 			}
 			s = grown;
 		}
-		bad += !read_stream_into(p, d, s);
+		if (!read_stream_into(p, d, s)) {
+			bad++;
+			continue;
+		}
+		/* P is not shared yet: its entries may still change */
+		p->docs[i].nkept = (uint8_t)(d->words < POS_KEPT ? d->words :
+		    POS_KEPT);
+		memcpy(p->docs[i].kept, s, (size_t)p->docs[i].nkept * 2);
 	}
 	free(s);
 	return bad;
@@ -389,8 +405,9 @@ static int
 check_stream(const struct positions *p, const struct pos_doc *d,
     const struct query *q)
 {
-	uint16_t codes[SEARCH_TERMS_MAX], head[POS_HEAD], *s;
+	uint16_t codes[SEARCH_TERMS_MAX], local[POS_STACK], *s;
 	unsigned want = 0, found = 0;
+	bool ok;
 
 	for (size_t i = 0; i < q->nterms; i++) {
 		/* a long prefix is checked in the text, not here */
@@ -403,20 +420,25 @@ check_stream(const struct positions *p, const struct pos_doc *d,
 	}
 	if (d == NULL)
 		return -1;
-	/* A stream already checked: its first codes may be enough. */
-	if (d->words > POS_HEAD && atomic_load_explicit(&p->state[d - p->docs],
-	    memory_order_relaxed) == STREAM_GOOD) {
-		if (!fd_read_at(p->fd, head, sizeof(head), d->offset))
-			return -1;
-		found = scan_phrases(q, codes, head, POS_HEAD, found);
+	/* A stream verified: the codes kept may be enough. */
+	if (d->nkept > 0) {
+		found = scan_phrases(q, codes, d->kept, d->nkept, found);
 		if ((found & want) == want)
 			return 1;
+		if (d->words <= d->nkept)
+			return 0;
 	}
-	if ((s = read_stream(p, d)) == NULL)
+	/* most streams fit on the stack: no allocation a candidate */
+	if (d->words <= POS_STACK)
+		s = local;
+	else if ((s = malloc((size_t)d->words * 2)) == NULL)
 		return -1;
-	found = scan_phrases(q, codes, s, d->words, found);
-	free(s);
-	return (found & want) == want;
+	ok = read_stream_into(p, d, s);
+	if (ok)
+		found = scan_phrases(q, codes, s, d->words, found);
+	if (s != local)
+		free(s);
+	return ok ? (found & want) == want : -1;
 }
 
 int
