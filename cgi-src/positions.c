@@ -210,6 +210,7 @@ read_table(struct positions *p, const unsigned char *t, size_t len,
 	}
 	return at == len && index_docs(p);
 }
+
 struct positions *
 positions_open(const char *dir, const char *lang)
 {

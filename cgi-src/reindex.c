@@ -48,8 +48,8 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 	struct timespec start;
 	struct xp_error err;
 
-	/* Before the folder is read the index is empty: writing the file
-	 * for no articles then would throw away the one kept. */
+	/* Before the folder is read the index is empty: a file written
+	 * then, for no articles, would be written again at once. */
 	if (cfg->cache_dir[0] == '\0' || idx->count == 0)
 		return;
 	old = positions_open(cfg->cache_dir, cfg->lang);
@@ -71,7 +71,6 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 		size_t torn = positions_verify(old, &r->stop);
 
 		bind_positions(old, p);
-
 		if (torn > 0)
 			log_msg(LOG_WARN, "search positions: %zu torn streams"
 			    " (those articles' text is read instead)", torn);
