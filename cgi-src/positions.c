@@ -481,6 +481,40 @@ positions_check_doc(const struct positions *p, uint32_t doc,
 	return positions_check(p, a, q);
 }
 
+void
+positions_reseal(void *file, size_t len)
+{
+	unsigned char *f = file, *h = f + sizeof(POS_MAGIC) - 1, *t;
+	uint64_t table_len, sum;
+	uint32_t ndocs;
+	size_t at = 0;
+
+	if (len < POS_HEADER)
+		return;
+	memcpy(&ndocs, h + 4, 4);
+	memcpy(&table_len, h + 8, 8);
+	if (table_len > len - POS_HEADER)
+		return;
+	t = f + POS_HEADER;
+	for (uint32_t i = 0; i < ndocs && table_len - at >= 25; i++) {
+		uint64_t off;
+		uint32_t words, checksum;
+		size_t slen = t[at + 24];
+
+		memcpy(&off, t + at + 8, 8);
+		memcpy(&words, t + at + 16, 4);
+		if (off <= len && (uint64_t)words * 2 <= len - off) {
+			checksum = checksum32(f + off, (size_t)words * 2);
+			memcpy(t + at + 20, &checksum, 4);
+		}
+		if (table_len - at - 25 < slen)
+			break;
+		at += 25 + slen;
+	}
+	sum = hash_bytes(HASH_INIT, t, (size_t)table_len);
+	memcpy(h + 16, &sum, 8);
+}
+
 /* Appends the codes of TEXT's words, then a field gap, to OUT. */
 static void
 encode_field(struct search_words *w, struct buf *out, const char *text)

@@ -70,6 +70,11 @@ enum xp_status positions_write(const char *dir, const char *lang,
     struct article *const *articles, size_t n, const struct positions *old,
     const atomic_bool *stop, struct xp_error *err);
 
+/* For the fuzzer: gives the search file FILE (LEN bytes, in memory) fresh
+ * checksums, its streams' and its table's, as far as its framing allows,
+ * so that a mutated file reaches the checks behind them. */
+void positions_reseal(void *file, size_t len);
+
 /* Articles in P; and how many of the N ARTICLES it lacks (in this
  * version): what says whether writing it again pays. */
 size_t positions_count(const struct positions *p);
