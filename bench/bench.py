@@ -15,7 +15,7 @@ For each corpus size it starts, in a private temporary directory, on
   g  conf/nginx-site.conf as shipped (micro-cache on) under a Debian-like
      main nginx.conf (workers auto, access log, gzip on), against g0, a
      static nginx serving stack a's files under the same main config
-  h  conf/apache-proxy-fcgi.conf as shipped (mod_cache_disk on) under
+  h  conf/apache-proxy-fcgi.conf as shipped (mod_cache_socache on) under
      Apache mpm_event with Debian's deflate settings, against h0, Apache
      serving the same files; g and h each with and without
      "Accept-Encoding: gzip", then the time from a file change to the new

@@ -68,8 +68,8 @@ CheckFailed = itest.CheckFailed
 
 APACHE_MODULES = "/usr/lib/apache2/modules"
 # what conf/apache-proxy-fcgi.conf's one-second cache needs (a2enmod)
-APACHE_CACHE_MODULES = ["cache", "cache_disk", "headers"]
-APACHE_CACHE_ROOT = "/var/cache/apache2/mod_cache_disk"
+APACHE_CACHE_MODULES = ["cache", "cache_socache", "socache_shmcb", "headers", "env"]
+APACHE_CACHE_ROOT = "${APACHE_RUN_DIR}/xsltpress-cache"
 # placeholders of the shipped configurations, replaced by the tests
 CONF_SOCKET = "/run/xsltpress/xsltpress.sock"
 CONF_BIN = "/usr/local/bin/xsltpress"
@@ -431,13 +431,15 @@ def engine_conf(d, origin, base_path=None, name="xsltpress.conf"):
 
 
 def apache_cache_root(d):
-    """A folder for mod_cache_disk that Apache's workers (www-data) own."""
+    """Where the shipped config's shared-memory cache would keep its file
+    (shmcb uses anonymous memory, and a file only where that is missing):
+    in a folder that Apache's workers (www-data) own."""
     root = os.path.join(d, "apache-cache")
     os.makedirs(root, exist_ok=True)
     uid, gid = www_ids()
     if os.geteuid() == 0 and uid is not None:
         os.chown(root, uid, gid)
-    return root
+    return os.path.join(root, "xsltpress-cache")
 
 
 def shipped_nginx_site(name, socks, port, d, fleet=False, replace=None):
