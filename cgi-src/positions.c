@@ -7,11 +7,13 @@
  *   the table: per article u64 content hash, u64 stream offset, u32
  *   words, u32 stream checksum, u8 slug length, the slug;
  *   the pair section (may be empty): u32 pairs, u32 articles a common
- *   code is in at least, the common codes' bitmap (8 KB), per pair u32
- *   key (first code << 16 | second), u32 articles (UINT32_MAX: too
- *   common to be listed), u32 list offset and bytes (from the lists'
- *   start), u32 list checksum; then the lists: the articles' numbers in
- *   the table, ascending, as varint deltas;
+ *   code is in at least, u32 blocks, u32 zero, the common codes' bitmap
+ *   (8 KB), per block of 256 pairs its first key and checksum (u32
+ *   each); the pairs by key, per pair u32 key (first code << 16 |
+ *   second), u32 articles (UINT32_MAX: too common to be listed), u32
+ *   list offset and bytes (from the lists' start), u32 list checksum;
+ *   then the lists: the articles' numbers in the table, ascending, as
+ *   varint deltas;
  *   the streams: u16 codes, 0xFFFF between fields.
  * The pairs are CommonGrams (as in Lucene): two adjacent codes of one
  * field whose words are each in 1/32 of the articles or more; a phrase
@@ -49,16 +51,20 @@
 /* The pair section: a code is common in 1/POS_COMMON of the articles or
  * more; a pair in more than 1/POS_PAIR_DENSE of them (and more than
  * POS_PAIR_FEW) is not listed, as it would filter little; past
- * POS_PAIRS_MAX pairs (a directory of 5 MB, held in memory) the file has
- * no pair section at all.  Without a pair section, phrases are checked
- * by their streams alone. */
+ * POS_PAIRS_MAX pairs the file has no pair section at all.  Without a
+ * pair section, phrases are checked by their streams alone.  Only the
+ * bitmap and the blocks' first keys are held in memory (some 8 KB a
+ * 256 pairs: 20 KB for the 330,000 pairs of the 100,000-article bench);
+ * a phrase reads one block of the directory (5 KB) and one list a
+ * pair. */
 #define POS_COMMON 32
 #define POS_PAIR_DENSE 8
 #define POS_PAIR_FEW 1024
-#define POS_PAIRS_MAX (1u << 18)
+#define POS_PAIRS_MAX (1u << 24)
+#define POS_PAIR_BLOCK 256
 #define POS_CODES 65536
 #define POS_BITMAP (POS_CODES / 8)
-#define POS_PAIR_HEAD (4 + 4 + POS_BITMAP)
+#define POS_PAIR_HEAD (16 + POS_BITMAP)
 #define POS_PAIR_ENTRY 20
 #define POS_UNLISTED UINT32_MAX
 
@@ -115,11 +121,14 @@ struct positions {
 	uint32_t *at;
 	size_t nbound;
 	/* the pair section, when the file has one: the common codes and
-	 * the directory in memory, the lists read on demand from pairs_at */
+	 * each block's first key in memory, the blocks of the directory
+	 * and the lists read on demand */
 	uint8_t *common;              /* POS_BITMAP bytes, or NULL */
-	struct pos_pair *pairs;       /* by key */
-	size_t npairs;
-	uint64_t pairs_at;
+	uint32_t *blocks;             /* per block: first key, checksum */
+	size_t npairs, nblocks;
+	uint64_t dir_at;              /* the pairs' entries in the file */
+	uint64_t pairs_at;            /* the lists */
+	uint64_t lists_len;
 };
 
 /* The 16-bit code of a word's 24-bit hash; never the field gap. */
@@ -184,7 +193,7 @@ positions_free(struct positions *p)
 	free(p->bound);
 	free(p->at);
 	free(p->common);
-	free(p->pairs);
+	free(p->blocks);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p);
@@ -270,60 +279,56 @@ pairs_checksum(const void *dir, size_t dir_len, uint64_t len)
 }
 
 /* Reads the pair section of P, LEN bytes at AT in a file of FILE_SIZE
- * bytes, whose directory has checksum SUM: its common codes and its
- * directory into memory.  An empty section leaves P without pairs.
+ * bytes, whose head has checksum SUM: its common codes and its blocks'
+ * first keys into memory.  An empty section leaves P without pairs.
  * False when the section does not hold together: the file is then not
  * trusted at all (it is written again). */
 static bool
 read_pairs(struct positions *p, uint64_t at, uint64_t len, uint64_t sum,
     uint64_t file_size)
 {
-	unsigned char *dir = NULL;
-	uint32_t np;
-	uint64_t dir_len, lists_len, prev = 0;
+	unsigned char *head = NULL;
+	uint32_t np, nb;
+	uint64_t head_len, dir_len;
 	bool ok = false;
 
 	if (len == 0)
 		return true;
 	if (at > file_size || len > file_size - at || len < POS_PAIR_HEAD ||
-	    !fd_read_at(p->fd, &np, 4, at) || np > POS_PAIRS_MAX)
+	    !fd_read_at(p->fd, &np, 4, at) || !fd_read_at(p->fd, &nb, 4, at + 8) ||
+	    np > POS_PAIRS_MAX ||
+	    nb != (np + POS_PAIR_BLOCK - 1) / POS_PAIR_BLOCK)
 		return false;
-	dir_len = POS_PAIR_HEAD + (uint64_t)np * POS_PAIR_ENTRY;
-	if (dir_len > len || (dir = malloc((size_t)dir_len)) == NULL ||
-	    !fd_read_at(p->fd, dir, (size_t)dir_len, at) ||
-	    pairs_checksum(dir, (size_t)dir_len, len) != sum ||
+	head_len = POS_PAIR_HEAD + (uint64_t)nb * 8;
+	dir_len = head_len + (uint64_t)np * POS_PAIR_ENTRY;
+	if (dir_len > len || (head = malloc((size_t)head_len)) == NULL ||
+	    !fd_read_at(p->fd, head, (size_t)head_len, at) ||
+	    pairs_checksum(head, (size_t)head_len, len) != sum ||
 	    (p->common = malloc(POS_BITMAP)) == NULL ||
-	    (p->pairs = calloc((size_t)np + 1, sizeof(*p->pairs))) == NULL)
+	    (p->blocks = malloc((size_t)nb * 8 + 8)) == NULL)
 		goto done;
-	memcpy(p->common, dir + 8, POS_BITMAP);
+	memcpy(p->common, head + 16, POS_BITMAP);
+	memcpy(p->blocks, head + POS_PAIR_HEAD, (size_t)nb * 8);
 	/* the field gap stands between fields: never one half of a pair */
 	if (p->common[POS_GAP / 8] & (1u << (POS_GAP % 8)))
 		goto done;
-	lists_len = len - dir_len;
-	for (uint32_t i = 0; i < np; i++) {
-		struct pos_pair *e = &p->pairs[i];
-
-		memcpy(e, dir + POS_PAIR_HEAD + (size_t)i * POS_PAIR_ENTRY,
-		    POS_PAIR_ENTRY);
-		/* ascending keys: found by binary search */
-		if ((i > 0 && e->key <= prev) ||
-		    (e->n == POS_UNLISTED ? e->bytes != 0 :
-		    e->n == 0 || e->n > p->ndocs || e->bytes < e->n ||
-		    (uint64_t)e->bytes > (uint64_t)e->n * 5) ||
-		    (uint64_t)e->off + e->bytes > lists_len)
+	/* ascending first keys: a block is found by binary search */
+	for (uint32_t b = 1; b < nb; b++)
+		if (p->blocks[2 * b] <= p->blocks[2 * (b - 1)])
 			goto done;
-		prev = e->key;
-	}
 	p->npairs = np;
+	p->nblocks = nb;
+	p->dir_at = at + head_len;
 	p->pairs_at = at + dir_len;
+	p->lists_len = len - dir_len;
 	ok = true;
 done:
-	free(dir);
+	free(head);
 	if (!ok) {
 		free(p->common);
-		free(p->pairs);
+		free(p->blocks);
 		p->common = NULL;
-		p->pairs = NULL;
+		p->blocks = NULL;
 	}
 	return ok;
 }
@@ -528,23 +533,50 @@ common_code(const struct positions *p, uint16_t c)
 	return (p->common[c / 8] >> (c % 8)) & 1u;
 }
 
-/* P's pair KEY (borrowed), or NULL when no article holds it. */
-static const struct pos_pair *
-pair_of(const struct positions *p, uint32_t key)
+/* Finds P's pair KEY into E: 1 found, 0 when no article holds it, -1
+ * when its block of the directory does not read back intact or does not
+ * hold together (the pair then filters nothing). */
+static int
+pair_of(const struct positions *p, uint32_t key, struct pos_pair *e)
 {
-	size_t lo = 0, hi = p->npairs;
+	unsigned char block[POS_PAIR_BLOCK * POS_PAIR_ENTRY];
+	size_t lo = 0, hi = p->nblocks, b, n;
+	struct pos_pair prev = { 0 };
 
+	/* the last block whose first key is KEY or below */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (p->pairs[mid].key < key)
+		if (p->blocks[2 * mid] <= key)
 			lo = mid + 1;
-		else if (p->pairs[mid].key > key)
-			hi = mid;
 		else
-			return &p->pairs[mid];
+			hi = mid;
 	}
-	return NULL;
+	if (lo == 0)
+		return 0;
+	b = lo - 1;
+	n = b + 1 < p->nblocks ? POS_PAIR_BLOCK :
+	    p->npairs - b * POS_PAIR_BLOCK;
+	if (!fd_read_at(p->fd, block, n * POS_PAIR_ENTRY, p->dir_at +
+	    (uint64_t)b * POS_PAIR_BLOCK * POS_PAIR_ENTRY) ||
+	    checksum32(block, n * POS_PAIR_ENTRY) != p->blocks[2 * b + 1])
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(e, block + i * POS_PAIR_ENTRY, POS_PAIR_ENTRY);
+		/* the block's keys ascend from its first key */
+		if ((i == 0 ? e->key != p->blocks[2 * b] : e->key <= prev.key) ||
+		    (e->n == POS_UNLISTED ? e->bytes != 0 :
+		    e->n == 0 || e->n > p->ndocs || e->bytes < e->n ||
+		    (uint64_t)e->bytes > (uint64_t)e->n * 5) ||
+		    (uint64_t)e->off + e->bytes > p->lists_len)
+			return -1;
+		if (e->key == key)
+			return 1;
+		if (e->key > key)
+			return 0;
+		prev = *e;
+	}
+	return 0;
 }
 
 /* Reads the list of E into BITS (a bit per article, zeroed by the
@@ -607,26 +639,27 @@ positions_pairs_new(const struct positions *p, const struct query *q)
 	for (size_t i = 0; i + 1 < q->nterms; i++) {
 		const struct query_term *t = &q->terms[i], *u = &q->terms[i + 1];
 		uint16_t c1 = code_of(t->hash), c2 = code_of(u->hash);
-		const struct pos_pair *e;
+		struct pos_pair e;
+		int found;
 
 		/* a prefix's code is not a word's: its streams decide */
 		if (t->phrase == 0 || u->phrase != t->phrase || t->prefix ||
 		    u->prefix || t->exclude || u->exclude ||
 		    !common_code(p, c1) || !common_code(p, c2))
 			continue;
-		e = pair_of(p, (uint32_t)c1 << 16 | c2);
-		if (e != NULL && e->n == POS_UNLISTED)
+		found = pair_of(p, (uint32_t)c1 << 16 | c2, &e);
+		if (found < 0 || (found && e.n == POS_UNLISTED))
 			continue;
 		/* Both codes common: every article holding them side by
 		 * side is listed, so an absent pair is in none. */
-		if (e != NULL) {
+		if (found) {
 			memset(one, 0, words * 8);
 			/* a list that does not read back filters nothing */
-			if (!read_pair_list(p, e, one))
+			if (!read_pair_list(p, &e, one))
 				continue;
 		}
 		for (size_t w = 0; w < words; w++)
-			f->bits[w] &= e != NULL ? one[w] : 0;
+			f->bits[w] &= found ? one[w] : 0;
 		any = true;
 	}
 	free(one);
@@ -735,25 +768,29 @@ positions_check_doc(const struct positions *p,
 	return check_stream(p, f, doc_of(p, a), q);
 }
 
-/* positions_reseal for the pair section of FILE (LEN bytes), at AT. */
+/* positions_reseal for the pair section of FILE (LEN bytes), at AT:
+ * its lists', blocks' and head's checksums. */
 static void
 reseal_pairs(unsigned char *f, size_t len, size_t at)
 {
-	unsigned char *h = f + sizeof(POS_MAGIC) - 1;
+	unsigned char *h = f + sizeof(POS_MAGIC) - 1, *dir;
 	uint64_t plen, sum;
-	uint32_t np;
-	size_t dir_len;
+	uint32_t np, nb;
+	size_t head_len, dir_len;
 
 	memcpy(&plen, h + 24 + POS_LANG, 8);
 	if (plen < POS_PAIR_HEAD || at > len || plen > len - at)
 		return;
 	memcpy(&np, f + at, 4);
+	memcpy(&nb, f + at + 8, 4);
 	if (np > POS_PAIRS_MAX ||
-	    (dir_len = POS_PAIR_HEAD + (size_t)np * POS_PAIR_ENTRY) > plen)
+	    nb != (np + POS_PAIR_BLOCK - 1) / POS_PAIR_BLOCK ||
+	    (head_len = POS_PAIR_HEAD + (size_t)nb * 8) > plen ||
+	    (dir_len = head_len + (size_t)np * POS_PAIR_ENTRY) > plen)
 		return;
+	dir = f + at + head_len;
 	for (uint32_t i = 0; i < np; i++) {
-		unsigned char *e = f + at + POS_PAIR_HEAD + (size_t)i *
-		    POS_PAIR_ENTRY;
+		unsigned char *e = dir + (size_t)i * POS_PAIR_ENTRY;
 		uint32_t off, bytes, c;
 
 		memcpy(&off, e + 8, 4);
@@ -763,7 +800,15 @@ reseal_pairs(unsigned char *f, size_t len, size_t at)
 			memcpy(e + 16, &c, 4);
 		}
 	}
-	sum = pairs_checksum(f + at, dir_len, plen);
+	for (uint32_t b = 0; b < nb; b++) {
+		size_t n = b + 1 < nb ? POS_PAIR_BLOCK :
+		    np - (size_t)b * POS_PAIR_BLOCK;
+		uint32_t c = checksum32(dir + (size_t)b * POS_PAIR_BLOCK *
+		    POS_PAIR_ENTRY, n * POS_PAIR_ENTRY);
+
+		memcpy(f + at + POS_PAIR_HEAD + (size_t)b * 8 + 4, &c, 4);
+	}
+	sum = pairs_checksum(f + at, head_len, plen);
 	memcpy(h + 32 + POS_LANG, &sum, 8);
 }
 
@@ -855,28 +900,46 @@ struct pair_acc {
 	struct buf list;
 };
 
-/* What positions_write gathers of the pairs. */
+/* What positions_write gathers of the pairs.  The lists of pairs whose
+ * first code falls in one range are gathered in memory in one pass over
+ * the streams written, then go to a scratch file: a pass lists some
+ * POS_PASS_ENTRIES article numbers at most (tens of MB), however large
+ * the site. */
 struct pairs_acc {
 	uint32_t *df;                 /* POS_CODES: articles per code */
 	uint32_t *seen;               /* POS_CODES: last article + 1 */
 	uint8_t common[POS_BITMAP];
 	uint32_t threshold, cap;
-	struct pair_acc *pairs;
-	size_t npairs, room;
+	struct pair_acc *pairs;       /* this pass's */
+	size_t npairs, room, total;   /* total: in every pass so far */
 	uint32_t *slots;              /* pair + 1; 0 empty */
 	size_t nslots;
+	uint64_t lists;               /* bytes written to the scratch file */
 	bool failed;                  /* no section: too many, or no memory */
 };
 
+#define POS_PASS_ENTRIES (1u << 24)
+
+/* Empties ACC's pairs of this pass. */
 static void
-pairs_acc_release(struct pairs_acc *acc)
+pairs_acc_reset(struct pairs_acc *acc)
 {
 	for (size_t i = 0; i < acc->npairs; i++)
 		buf_release(&acc->pairs[i].list);
 	free(acc->pairs);
 	free(acc->slots);
+	acc->pairs = NULL;
+	acc->slots = NULL;
+	acc->npairs = acc->room = acc->nslots = 0;
+}
+
+static void
+pairs_acc_release(struct pairs_acc *acc)
+{
+	pairs_acc_reset(acc);
 	free(acc->df);
 	free(acc->seen);
+	acc->df = acc->seen = NULL;
 }
 
 /* Counts the articles each code of S (N codes, article DOC) is in. */
@@ -925,7 +988,7 @@ pair_get(struct pairs_acc *acc, uint32_t key)
 	at = pair_slot(acc, key);
 	if (acc->slots[at] != 0)
 		return &acc->pairs[acc->slots[at] - 1];
-	if (acc->npairs == POS_PAIRS_MAX) {
+	if (acc->total + acc->npairs >= POS_PAIRS_MAX) {
 		acc->failed = true;
 		return NULL;
 	}
@@ -947,10 +1010,19 @@ pair_get(struct pairs_acc *acc, uint32_t key)
 	return &acc->pairs[acc->npairs - 1];
 }
 
+/* Whether code C is common by ACC's counts. */
+static bool
+acc_common(const struct pairs_acc *acc, uint16_t c)
+{
+	return (acc->common[c / 8] >> (c % 8)) & 1u;
+}
+
 /* Lists article DOC under each pair of common codes side by side in S
- * (N codes). */
+ * (N codes) whose first code is in [LO, HI); with EST, only counts them
+ * by first code there. */
 static void
-list_pairs(struct pairs_acc *acc, const uint16_t *s, size_t n, uint32_t doc)
+list_pairs(struct pairs_acc *acc, const uint16_t *s, size_t n, uint32_t doc,
+    uint64_t *est, uint32_t lo, uint32_t hi)
 {
 	for (size_t i = 0; i + 1 < n && !acc->failed; i++) {
 		uint16_t a = s[i], b = s[i + 1];
@@ -960,8 +1032,13 @@ list_pairs(struct pairs_acc *acc, const uint16_t *s, size_t n, uint32_t doc)
 		size_t len = 0;
 
 		/* the gap is never common: no pair spans two fields */
-		if (!((acc->common[a / 8] >> (a % 8)) & 1u) ||
-		    !((acc->common[b / 8] >> (b % 8)) & 1u))
+		if (!acc_common(acc, a) || !acc_common(acc, b))
+			continue;
+		if (est != NULL) {
+			est[a]++;
+			continue;
+		}
+		if (a < lo || a >= hi)
 			continue;
 		if ((e = pair_get(acc, (uint32_t)a << 16 | b)) == NULL)
 			return;
@@ -997,33 +1074,18 @@ compare_pairs(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Lists the pairs of the COUNT streams in STREAMS (their word counts in
- * TABLE, the file's table) into ACC, and writes the section's directory
- * into OUT and its lists' bytes into LISTS_LEN (the lists stay in ACC;
- * both empty when ACC gives up: the file then has no pairs).  False on a
- * read error. */
+/* Reads the COUNT streams of STREAMS back (their word counts in TABLE,
+ * the file's table) and hands each to list_pairs (EST, LO, HI as there).
+ * False on a read error. */
 static bool
-build_pairs(struct pairs_acc *acc, FILE *streams, const struct buf *table,
-    uint32_t count, struct buf *out, uint64_t *lists_len)
+streams_pass(struct pairs_acc *acc, FILE *streams, const struct buf *table,
+    uint32_t count, uint64_t *est, uint32_t lo, uint32_t hi)
 {
 	uint16_t *s = NULL, *grown;
 	size_t room = 0, at = 0;
-	uint32_t np, off = 0;
-	uint64_t lists = 0;
+	bool ok = fflush(streams) == 0 && fseek(streams, 0, SEEK_SET) == 0;
 
-	out->len = 0;
-	*lists_len = 0;
-	if (acc->df == NULL || acc->failed || count == 0)
-		return true;
-	acc->threshold = count / POS_COMMON > 0 ? count / POS_COMMON : 1;
-	acc->cap = count / POS_PAIR_DENSE > POS_PAIR_FEW ?
-	    count / POS_PAIR_DENSE : POS_PAIR_FEW;
-	for (size_t c = 0; c < POS_CODES; c++)
-		if (c != POS_GAP && acc->df[c] >= acc->threshold)
-			acc->common[c / 8] |= (uint8_t)(1u << (c % 8));
-	if (fflush(streams) != 0 || fseek(streams, 0, SEEK_SET) != 0)
-		return false;
-	for (uint32_t doc = 0; doc < count && !acc->failed; doc++) {
+	for (uint32_t doc = 0; ok && doc < count && !acc->failed; doc++) {
 		uint32_t words;
 
 		memcpy(&words, table->data + at + 16, 4);
@@ -1036,51 +1098,136 @@ build_pairs(struct pairs_acc *acc, FILE *streams, const struct buf *table,
 			s = grown;
 			room = words;
 		}
-		if (words > 0 && fread(s, 2, words, streams) != words) {
-			free(s);
-			return false;
-		}
-		list_pairs(acc, s, words, doc);
+		if (words > 0 && fread(s, 2, words, streams) != words)
+			ok = false;
+		else
+			list_pairs(acc, s, words, doc, est, lo, hi);
 	}
 	free(s);
-	for (size_t i = 0; i < acc->npairs; i++)
-		lists += acc->pairs[i].list.len;
-	if (acc->failed || lists > UINT32_MAX)
-		return true;
+	return ok;
+}
+
+/* Sorts this pass's pairs of ACC, appends their entries to the
+ * directory DIR and their lists to LISTS, and empties them. */
+static void
+flush_pairs(struct pairs_acc *acc, struct buf *dir, FILE *lists)
+{
 	qsort(acc->pairs, acc->npairs, sizeof(*acc->pairs), compare_pairs);
-	np = (uint32_t)acc->npairs;
-	buf_append(out, &np, 4);
-	buf_append(out, &acc->threshold, 4);
-	buf_append(out, acc->common, POS_BITMAP);
-	for (size_t i = 0; i < acc->npairs; i++) {
+	for (size_t i = 0; i < acc->npairs && !acc->failed; i++) {
 		const struct pair_acc *e = &acc->pairs[i];
-		uint32_t bytes = (uint32_t)e->list.len;
+		uint32_t bytes = (uint32_t)e->list.len, off = (uint32_t)acc->lists;
 		uint32_t sum = bytes ? checksum32(e->list.data, bytes) : 0;
 
-		buf_append(out, &e->key, 4);
-		buf_append(out, &e->n, 4);
-		buf_append(out, &off, 4);
-		buf_append(out, &bytes, 4);
-		buf_append(out, &sum, 4);
-		off += bytes;
+		if (acc->lists + bytes > UINT32_MAX || (bytes > 0 &&
+		    fwrite(e->list.data, 1, bytes, lists) != bytes)) {
+			acc->failed = true;
+			break;
+		}
+		buf_append(dir, &e->key, 4);
+		buf_append(dir, &e->n, 4);
+		buf_append(dir, &off, 4);
+		buf_append(dir, &bytes, 4);
+		buf_append(dir, &sum, 4);
+		acc->lists += bytes;
 	}
-	if (out->failed)
-		out->len = 0;
-	*lists_len = out->len > 0 ? lists : 0;
+	acc->total += acc->npairs;
+	pairs_acc_reset(acc);
+}
+
+/* The head of a pair section of NP pairs, whose entries are DIR, into
+ * HEAD: counts, the common codes, each block's first key and checksum. */
+static void
+pairs_head(const struct pairs_acc *acc, uint32_t np, const struct buf *dir,
+    struct buf *head)
+{
+	uint32_t nb = (np + POS_PAIR_BLOCK - 1) / POS_PAIR_BLOCK, zero = 0;
+
+	buf_append(head, &np, 4);
+	buf_append(head, &acc->threshold, 4);
+	buf_append(head, &nb, 4);
+	buf_append(head, &zero, 4);
+	buf_append(head, acc->common, POS_BITMAP);
+	for (uint32_t b = 0; b < nb; b++) {
+		size_t n = b + 1 < nb ? POS_PAIR_BLOCK :
+		    np - (size_t)b * POS_PAIR_BLOCK;
+		const char *at = dir->data + (size_t)b * POS_PAIR_BLOCK *
+		    POS_PAIR_ENTRY;
+		uint32_t c = checksum32(at, n * POS_PAIR_ENTRY);
+
+		buf_append(head, at, 4);      /* the block's first key */
+		buf_append(head, &c, 4);
+	}
+}
+
+/* Lists the pairs of the COUNT streams in STREAMS (their word counts in
+ * TABLE, the file's table): the section's head into HEAD, its entries
+ * into DIR, its lists into the scratch file LISTS (ACC->lists bytes);
+ * HEAD is left empty when ACC gives up (the file then has no pairs).
+ * False on a read error. */
+static bool
+build_pairs(struct pairs_acc *acc, FILE *streams, const struct buf *table,
+    uint32_t count, struct buf *head, struct buf *dir, FILE *lists)
+{
+	uint64_t *est;
+	uint32_t np = 0, lo = 0;
+
+	head->len = dir->len = 0;
+	if (acc->df == NULL || acc->failed || count == 0)
+		return true;
+	acc->threshold = count / POS_COMMON > 0 ? count / POS_COMMON : 1;
+	acc->cap = count / POS_PAIR_DENSE > POS_PAIR_FEW ?
+	    count / POS_PAIR_DENSE : POS_PAIR_FEW;
+	for (size_t c = 0; c < POS_CODES; c++)
+		if (c != POS_GAP && acc->df[c] >= acc->threshold)
+			acc->common[c / 8] |= (uint8_t)(1u << (c % 8));
+	if ((est = calloc(POS_CODES, sizeof(*est))) == NULL) {
+		acc->failed = true;
+		return true;
+	}
+	/* First how many pairs each first code has, then a pass for each
+	 * range of first codes that fits POS_PASS_ENTRIES. */
+	if (!streams_pass(acc, streams, table, count, est, 0, 0)) {
+		free(est);
+		return false;
+	}
+	while (lo < POS_CODES && !acc->failed) {
+		uint32_t hi = lo;
+		uint64_t entries = 0;
+
+		while (hi < POS_CODES && (hi == lo ||
+		    entries + est[hi] <= POS_PASS_ENTRIES))
+			entries += est[hi++];
+		if (entries > 0) {
+			if (!streams_pass(acc, streams, table, count, NULL, lo, hi)) {
+				free(est);
+				return false;
+			}
+			flush_pairs(acc, dir, lists);
+		}
+		lo = hi;
+	}
+	free(est);
+	np = (uint32_t)acc->total;
+	if (acc->failed || dir->failed || fflush(lists) != 0)
+		dir->len = 0;
+	else
+		pairs_head(acc, np, dir, head);
 	return true;
 }
 
-/* Writes the lists of ACC's pairs, in the directory's order, to F. */
+/* Copies FROM, from its start, to the end of TO.  False on an error. */
 static bool
-write_lists(const struct pairs_acc *acc, FILE *f)
+copy_file(FILE *from, FILE *to)
 {
-	for (size_t i = 0; i < acc->npairs; i++) {
-		const struct buf *l = &acc->pairs[i].list;
+	char chunk[65536];
+	size_t got;
 
-		if (l->len > 0 && fwrite(l->data, 1, l->len, f) != l->len)
+	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
+		return false;
+	while ((got = fread(chunk, 1, sizeof(chunk), from)) > 0)
+		if (fwrite(chunk, 1, got, to) != got)
 			return false;
-	}
-	return true;
+	return !ferror(from);
 }
 
 enum xp_status
@@ -1089,17 +1236,16 @@ positions_write(const char *dir, const char *lang,
     const atomic_bool *stop, struct xp_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32], scratch[PATH_MAX + 32];
+	char scratch2[PATH_MAX + 32];
 	char lang16[POS_LANG];
 	struct buf table = BUF_INIT, stream = BUF_INIT, head = BUF_INIT;
-	struct buf pairs = BUF_INIT;
+	struct buf pairs = BUF_INIT, pair_dir = BUF_INIT;
 	struct search_words *w = search_words_new(lang);
 	struct pairs_acc acc;
-	uint64_t offset = 0, sum, lists_len = 0, pairs_len, pairs_sum = 0;
+	uint64_t offset = 0, sum, pairs_len, pairs_sum = 0;
 	uint32_t count = 0, version = POS_VERSION;
 	enum xp_status st = XP_OK;
-	FILE *streams = NULL, *f = NULL;
-	char chunk[65536];
-	size_t got;
+	FILE *streams = NULL, *lists = NULL, *f = NULL;
 
 	memset(&acc, 0, sizeof(acc));
 	/* without the memory to count, the file has no pairs */
@@ -1113,11 +1259,15 @@ positions_write(const char *dir, const char *lang,
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)gettid());
 	snprintf(scratch, sizeof(scratch), "%s.%ld.streams", path,
 	    (long)gettid());
+	snprintf(scratch2, sizeof(scratch2), "%s.%ld.pairs", path,
+	    (long)gettid());
 	/* Beside the file, not in /tmp: the sandbox lets us write only the
 	 * cache folder.  Unlinked at once, it vanishes with us. */
 	if (w != NULL && (streams = fopen(scratch, "w+e")) != NULL)
 		unlink(scratch);
-	if (w == NULL || streams == NULL) {
+	if (streams != NULL && (lists = fopen(scratch2, "w+e")) != NULL)
+		unlink(scratch2);
+	if (w == NULL || streams == NULL || lists == NULL) {
 		st = xp_error_set(err, XP_ERR_NOMEM, path, 0,
 		    "cannot start writing");
 		goto done;
@@ -1160,11 +1310,13 @@ positions_write(const char *dir, const char *lang,
 	}
 	/* The pairs of common words, from the streams written: which codes
 	 * are common is known only once every stream is counted. */
-	if (!build_pairs(&acc, streams, &table, count, &pairs, &lists_len)) {
+	if (!build_pairs(&acc, streams, &table, count, &pairs, &pair_dir,
+	    lists)) {
 		st = xp_error_set(err, XP_ERR_IO, path, 0, "cannot read back");
 		goto done;
 	}
-	pairs_len = pairs.len > 0 ? pairs.len + lists_len : 0;
+	pairs_len = pairs.len > 0 ? pairs.len + pair_dir.len + acc.lists : 0;
+	pairs_acc_release(&acc);
 	if (pairs.len > 0)
 		pairs_sum = pairs_checksum(pairs.data, pairs.len, pairs_len);
 	/* Offsets become file offsets now that the table's size is known. */
@@ -1194,21 +1346,14 @@ positions_write(const char *dir, const char *lang,
 	    fwrite(head.data, 1, head.len, f) != head.len ||
 	    (table.len > 0 && fwrite(table.data, 1, table.len, f) != table.len) ||
 	    (pairs.len > 0 && (fwrite(pairs.data, 1, pairs.len, f) !=
-	    pairs.len || !write_lists(&acc, f)))) {
+	    pairs.len || (pair_dir.len > 0 && fwrite(pair_dir.data, 1,
+	    pair_dir.len, f) != pair_dir.len) || !copy_file(lists, f))) ||
+	    !copy_file(streams, f)) {
 		st = xp_error_set(err, XP_ERR_IO, tmp, 0, "cannot write: %s",
 		    strerror(errno));
 		goto done;
 	}
-	pairs_acc_release(&acc);
-	memset(&acc, 0, sizeof(acc));
-	rewind(streams);
-	while ((got = fread(chunk, 1, sizeof(chunk), streams)) > 0)
-		if (fwrite(chunk, 1, got, f) != got) {
-			st = xp_error_set(err, XP_ERR_IO, tmp, 0, "cannot write: %s",
-			    strerror(errno));
-			goto done;
-		}
-	if (ferror(streams) || fclose(f) != 0) {
+	if (fclose(f) != 0) {
 		f = NULL;
 		st = xp_error_set(err, XP_ERR_IO, tmp, 0, "cannot write");
 		goto done;
@@ -1225,10 +1370,13 @@ done:
 		unlink(tmp);
 	if (streams != NULL)
 		fclose(streams);
+	if (lists != NULL)
+		fclose(lists);
 	buf_release(&table);
 	buf_release(&stream);
 	buf_release(&head);
 	buf_release(&pairs);
+	buf_release(&pair_dir);
 	pairs_acc_release(&acc);
 	search_words_free(w);
 	return st;
