@@ -553,6 +553,7 @@ struct search_run {
 	const struct query *q;
 	struct search_words *w;
 	const struct positions *pos;
+	struct positions_pairs *pairs;  /* what Q's pairs allow, or NULL */
 	time_t now;
 	bool future;                /* some articles are not yet due */
 	struct search_stats stats;
@@ -573,8 +574,8 @@ run_add(struct search_run *r, struct article *a, uint32_t doc,
 	if (r->q->verify) {
 		/* The search file knows the word order of most articles;
 		 * the others are read again. */
-		int in = r->pos ? positions_check_doc(r->pos, doc, a, r->q) :
-		    -1;
+		int in = r->pos ? positions_check_doc(r->pos, r->pairs, doc, a,
+		    r->q) : -1;
 
 		if (in < 0)
 			in = excerpt_verify(r->w, r->q, a);
@@ -774,6 +775,9 @@ index_search(const struct index *idx, const struct query *q,
 	r.q = q;
 	r.w = w;
 	r.pos = pos;
+	/* read before any candidate: the few a phrase's pairs allow are
+	 * the only streams read */
+	r.pairs = q->verify ? positions_pairs_new(pos, q) : NULL;
 	r.now = now;
 	index_listed(idx, now, &first);
 	r.future = first > 0;
@@ -796,6 +800,7 @@ index_search(const struct index *idx, const struct query *q,
 			ranked[i] = r.hits[i].a;
 	}
 	free(r.hits);
+	positions_pairs_free(r.pairs);
 	if (!ok)
 		return -1;
 	*out = ranked;

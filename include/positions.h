@@ -54,12 +54,26 @@ size_t positions_verify(struct positions *p, const atomic_bool *stop);
 bool positions_bind(struct positions *p, struct article *const *docs,
     size_t n);
 
+/* What the pairs of common words P lists allow for the phrases of Q:
+ * the articles that hold each such pair of a phrase side by side (a
+ * superset: the codes are hashes; the streams still decide).  Returns a
+ * new filter (caller frees with positions_pairs_free; read-only, it may
+ * be shared by threads), or NULL when no pair of Q is listed (every
+ * article passes). */
+struct positions_pairs;
+struct positions_pairs *positions_pairs_new(const struct positions *p,
+    const struct query *q);
+void positions_pairs_free(struct positions_pairs *f);
+
 /* positions_check for document DOC of the postings P is bound to, whose
  * article is A: found by its number, A's memory untouched (A is compared
  * with the bound article, and looked up as positions_check does when it
- * differs or P is not bound). */
-int positions_check_doc(const struct positions *p, uint32_t doc,
-    const struct article *a, const struct query *q);
+ * differs or P is not bound).  F (may be NULL), from positions_pairs_new
+ * for this P and Q, answers 0 without reading a stream for an article
+ * its pairs leave out. */
+int positions_check_doc(const struct positions *p,
+    const struct positions_pairs *f, uint32_t doc, const struct article *a,
+    const struct query *q);
 
 /* Writes DIR/search for the N articles ARTICLES in language LANG,
  * atomically (a temporary file renamed into place): the streams of OLD
@@ -72,7 +86,8 @@ enum xp_status positions_write(const char *dir, const char *lang,
 
 /* For the fuzzer: gives the search file FILE (LEN bytes, in memory) fresh
  * checksums, its streams' and its table's, as far as its framing allows,
- * so that a mutated file reaches the checks behind them. */
+ * and its pair lists' and directory's, so that a mutated file reaches
+ * the checks behind them. */
 void positions_reseal(void *file, size_t len);
 
 /* Articles in P; and how many of the N ARTICLES it lacks (in this

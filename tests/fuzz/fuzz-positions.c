@@ -11,7 +11,9 @@
  * (positions_verify, positions_bind, positions_check_doc), and, with bit
  * 1, the file is written again from its own streams and reopened.  The
  * answers must stay in {-1, 0, 1}, and the numbered check must agree with
- * the lookup.
+ * the lookup; with the filter of each query's pairs of common words
+ * (positions_pairs_new, the pair section), it must agree or say 0: the
+ * pairs only ever leave articles out.
  *
  * Seeds: XP_FUZZ_POSITIONS_SEED=FILE build/fuzz/fuzz-positions writes a
  * file for the three articles (flags byte 0) to FILE and exits. */
@@ -34,6 +36,7 @@
 static const char *const queries[] = {
 	"%22field+guide%22", "%22quorum+lease%22+%22field+guide%22",
 	"%22lease+quorum%22", "%22w3+w4+w5%22", "kube*+%22guide+to%22",
+	"%22quorum+lease+w1%22+%22end+field%22",
 };
 
 #define NDOCS 3
@@ -127,16 +130,25 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check_all(const struct positions *p, bool bound)
 {
-	for (size_t i = 0; i < NQUERIES; i++)
+	for (size_t i = 0; i < NQUERIES; i++) {
+		struct positions_pairs *f = positions_pairs_new(p, &parsed[i]);
+
 		for (uint32_t d = 0; d < NDOCS; d++) {
 			int by_lookup = positions_check(p, docs[d], &parsed[i]);
+			int paired;
 
 			if (by_lookup < -1 || by_lookup > 1)
 				abort();
-			if (bound && positions_check_doc(p, d, docs[d],
+			if (bound && positions_check_doc(p, NULL, d, docs[d],
 			    &parsed[i]) != by_lookup)
 				abort();
+			paired = positions_check_doc(p, f, bound ? d : UINT32_MAX,
+			    docs[d], &parsed[i]);
+			if (paired != by_lookup && paired != 0)
+				abort();
 		}
+		positions_pairs_free(f);
+	}
 }
 
 int

@@ -50,6 +50,12 @@ JUDGED = [
     ("no phrase: both words anywhere", "leader election",
      ["raft-leader-election", "election-of-a-leader"], False),
     ("phrase and a word", '"virtual nodes" hashing', ["consistent-hashing-guide"], False),
+    # the search file's pairs of common words: three words, two pairs;
+    # and two words side by side only across the title's end and the
+    # summary's start, which no phrase spans
+    ("phrase of three words", '"consistent hashing spreads"',
+     ["consistent-hashing-guide"], False),
+    ("phrase across two fields finds nothing", '"guide how"', [], False),
     ("prefix: kuber*", "kuber*", ["kubernetes-operators"], False),
     ("prefix: kube* (the indexed length)", "kube*",
      ["kubernetes-operators", "kubelet-internals"], False),

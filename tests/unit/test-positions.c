@@ -125,7 +125,7 @@ test_phrases(void **state)
 	CHECK(positions_check(again, docs[2], &q) == -1, "a torn stream: %d",
 	    positions_check(again, docs[2], &q));
 	/* A torn table or header: the file is ignored. */
-	flip(dir, 60, true);
+	flip(dir, 80, true);     /* the table: after the 73-byte header */
 	CHECK(positions_open(dir, "en") == NULL, "a torn table was read");
 	flip(dir, 0, true);
 	CHECK(positions_open(dir, "en") == NULL, "a foreign file was read");
@@ -207,16 +207,16 @@ test_long_streams(void **state)
 		for (size_t i = 0; i < NROWS(rows); i++) {
 			parse(&q, rows[i].raw);
 			for (uint32_t d = 0; d < 2; d++)
-				CHECK(positions_check_doc(p, d, order[d], &q) ==
+				CHECK(positions_check_doc(p, NULL, d, order[d], &q) ==
 				    rows[i].want[d == 0 ? 1 : 0],
 				    "bound row %zu (%s), doc %u", i, rows[i].name, d);
 		}
 	}
 	parse(&q, "%22field+guide%22");
 	/* a number that is not this article's, or none: looked up */
-	CHECK(positions_check_doc(p, 0, docs[0], &q) == 1, "a wrong number");
-	CHECK(positions_check_doc(p, UINT32_MAX, docs[0], &q) == 1, "no number");
-	CHECK(positions_check_doc(p, 1, other, &q) == -1, "an article the file lacks");
+	CHECK(positions_check_doc(p, NULL, 0, docs[0], &q) == 1, "a wrong number");
+	CHECK(positions_check_doc(p, NULL, UINT32_MAX, docs[0], &q) == 1, "no number");
+	CHECK(positions_check_doc(p, NULL, 1, other, &q) == -1, "an article the file lacks");
 	positions_free(p);
 	/* torn after opening, before any read: verify counts it, and it is
 	 * unknown from then on */
@@ -238,12 +238,185 @@ test_long_streams(void **state)
 	CHECK_DONE();
 }
 
+/* Reads the u64 at AT of DIR/search. */
+static uint64_t
+header_u64(const char *dir, off_t at)
+{
+	char path[512];
+	uint64_t v = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/search", dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &v, 8, at), 8);
+	close(fd);
+	return v;
+}
+
+/* Where the pair section of DIR/search starts, and its bytes: after the
+ * 73-byte header (table bytes at 25, pair bytes at 57) and the table. */
+static void
+pair_section(const char *dir, long *at, long *len)
+{
+	*at = 73 + (long)header_u64(dir, 25);
+	*len = (long)header_u64(dir, 57);
+}
+
+/* Tears every byte of DIR/search from AT to its end. */
+static void
+tear_from(const char *dir, long at)
+{
+	char path[512];
+	unsigned char c;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/search", dir);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	while (pread(fd, &c, 1, at) == 1) {
+		c ^= 0x5a;
+		assert_int_equal(pwrite(fd, &c, 1, at), 1);
+		at++;
+	}
+	close(fd);
+}
+
+/* The pairs of common words (CommonGrams): a phrase's pairs leave out,
+ * without reading their streams, the articles that lack them, and the
+ * streams still decide for the others (a pair list is a superset: three
+ * words whose two pairs stand apart pass the pairs, not the stream).
+ * Pairs never span two fields.  With every stream torn after opening,
+ * an article the pairs leave out answers 0, one they allow -1 (its
+ * stream is read and found torn).  A torn pair directory or an old
+ * version makes the whole file untrusted; a torn pair list filters
+ * nothing. */
+static void
+test_pairs(void **state)
+{
+	static const struct {
+		const char *name, *raw;
+		bool filtered;    /* positions_pairs_new gives a filter */
+		int want[3];      /* docs 0, 1, 2, streams whole */
+		int torn[3];      /* the same with every stream torn */
+	} rows[] = {
+		{ "a pair in one title and body", "%22leader+election%22", true,
+		    { 1, 0, 0 }, { -1, 0, 0 } },
+		{ "reversed", "%22election+leader%22", true,
+		    { 0, 1, 0 }, { 0, -1, 0 } },
+		{ "across a field gap", "%22notes+s%22", true,
+		    { 0, 0, 0 }, { 0, 0, 0 } },
+		{ "both pairs, apart: a superset", "%22quorum+lease+holds%22", true,
+		    { 1, 0, 0 }, { -1, 0, -1 } },
+		{ "a pair in no article", "%22lease+leader%22", true,
+		    { 0, 0, 0 }, { 0, 0, 0 } },
+		{ "a prefix: left to the streams", "%22quorum+leas*%22", false,
+		    { 0, 0, 0 }, { -1, -1, -1 } },
+		{ "no phrase", "leader", false, { 1, 1, 1 }, { -1, -1, -1 } },
+	};
+	struct article *docs[3];
+	struct positions *p;
+	struct positions_pairs *f;
+	struct xp_error err;
+	char *dir = unit_tempdir();
+	struct query q;
+	long at, len;
+
+	(void)state;
+	docs[0] = make("q0", "Leader Election", "the leader election ends; "
+	    "a quorum lease holds");
+	docs[1] = make("q1", "Votes", "an election leader, the quorum holds "
+	    "a lease");
+	docs[2] = make("q2", "Raft Notes", "a quorum lease, then the lease "
+	    "holds");
+	assert_int_equal(positions_write(dir, "en", docs, 3, NULL, NULL, &err),
+	    XP_OK);
+	pair_section(dir, &at, &len);
+	CHECK(len > 8 + 8192, "no pair section: %ld bytes", len);
+	/* whole, then every stream torn after opening */
+	for (int pass = 0; pass < 2; pass++) {
+		p = positions_open(dir, "en");
+		assert_non_null(p);
+		if (pass == 1)
+			tear_from(dir, at + len);
+		for (size_t i = 0; i < NROWS(rows); i++) {
+			parse(&q, rows[i].raw);
+			f = positions_pairs_new(p, &q);
+			CHECK((f != NULL) == rows[i].filtered, "row %zu (%s): filter %p",
+			    i, rows[i].name, (void *)f);
+			for (uint32_t d = 0; d < 3; d++) {
+				int want = pass ? rows[i].torn[d] : rows[i].want[d];
+				int got = positions_check_doc(p, f, UINT32_MAX, docs[d], &q);
+
+				CHECK(got == want, "pass %d row %zu (%s), doc %u: %d, want %d",
+				    pass, i, rows[i].name, d, got, want);
+			}
+			positions_pairs_free(f);
+		}
+		positions_free(p);
+		if (pass == 0)
+			continue;
+		/* written again: the torn streams are read from the text */
+		assert_int_equal(positions_write(dir, "en", docs, 3, NULL, NULL,
+		    &err), XP_OK);
+	}
+	/* A torn list, or a torn block of the directory (one block for
+	 * these few pairs, after the 16-byte head, the common codes and the
+	 * block's key and checksum): those pairs filter nothing, the
+	 * streams decide.  (A pair below the first block's key, kept in
+	 * memory, is known absent without the block.) */
+	pair_section(dir, &at, &len);
+	{
+		const long torn[2] = { at + len - 1, at + 16 + 8192 + 8 + 5 };
+
+		for (int t = 0; t < 2; t++) {
+			flip(dir, torn[t], true);
+			p = positions_open(dir, "en");
+			assert_non_null(p);
+			for (size_t i = 0; i < NROWS(rows); i++) {
+				parse(&q, rows[i].raw);
+				f = positions_pairs_new(p, &q);
+				CHECK(t == 0 || i != 0 || f == NULL,
+				    "tear %d, row %zu (%s) filtered", t, i, rows[i].name);
+				for (uint32_t d = 0; d < 3; d++)
+					CHECK(positions_check_doc(p, f, UINT32_MAX, docs[d], &q) ==
+					    rows[i].want[d], "tear %d, row %zu (%s), doc %u", t, i,
+					    rows[i].name, d);
+				positions_pairs_free(f);
+			}
+			positions_free(p);
+			flip(dir, torn[t], true);
+		}
+	}
+	/* A torn head or common codes, or an old version: not read. */
+	flip(dir, at + 8 + 100, true);
+	CHECK(positions_open(dir, "en") == NULL, "a torn pair directory was read");
+	flip(dir, at + 8 + 100, true);
+	p = positions_open(dir, "en");
+	CHECK(p != NULL, "the mended file was not read");
+	positions_free(p);
+	flip(dir, at + 2, true);
+	CHECK(positions_open(dir, "en") == NULL, "a torn pair count was read");
+	flip(dir, at + 2, true);
+	flip(dir, 57, true);
+	CHECK(positions_open(dir, "en") == NULL, "a torn pair length was read");
+	flip(dir, 57, true);
+	flip(dir, 17, true);
+	CHECK(positions_open(dir, "en") == NULL, "another version was read");
+	for (int d = 0; d < 3; d++)
+		article_unref(docs[d]);
+	unit_rmtree(dir);
+	free(dir);
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phrases),
 		cmocka_unit_test(test_long_streams),
+		cmocka_unit_test(test_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
