@@ -19,6 +19,11 @@
 
 /* How many documents go by between two looks at the stop flag. */
 #define STOP_EVERY 512
+/* How many documents' word sets (about 5 KB each at most) are read
+ * between two times the pages read, and those of the lists written, are
+ * given back: each pass reads every article's words, and holding the
+ * pages of all of them would take hundreds of megabytes at 100,000. */
+#define SWEEP_DOCS 1024
 
 struct term {
 	uint32_t hash;      /* 24 bits */
@@ -170,18 +175,25 @@ terms_grow(struct field *f)
 static bool
 count_terms(struct postings *p, const atomic_bool *stop)
 {
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_DOCS);
 	struct field *f = &p->all;
+	bool ok = true;
 
-	for (uint32_t d = 0; d < p->ndocs; d++) {
+	for (uint32_t d = 0; ok && d < p->ndocs; d++) {
 		const struct term_set *set = words_of(p->docs[d]);
 
-		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
-			return false;
-		for (size_t k = 0; k < set->count; k++) {
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop)) {
+			ok = false;
+			break;
+		}
+		filemap_sweep_note(&sweep, p->docs[d]->words_map);
+		for (size_t k = 0; ok && k < set->count; k++) {
 			struct term *t;
 
-			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f))
-				return false;
+			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f)) {
+				ok = false;
+				break;
+			}
 			t = term_slot(f->terms, f->terms_cap, set->hashes[k] >> 8);
 			if (t->df == 0) {
 				t->hash = set->hashes[k] >> 8;
@@ -194,7 +206,8 @@ count_terms(struct postings *p, const atomic_bool *stop)
 			t->df++;
 		}
 	}
-	return true;
+	filemap_sweep_flush(&sweep);
+	return ok;
 }
 
 /* LEN zeroed bytes for F's lists: in a file of our own in DIR, mapped
@@ -245,6 +258,16 @@ region_free(struct field *f)
 		close(f->fd);
 }
 
+/* Gives back the pages of F's region this process wrote, when the region
+ * maps its file: they stay in the page cache (the file's, written back to
+ * disk in time) and a later write faults them in again. */
+static void
+region_drop(struct field *f)
+{
+	if (f->mapped_len > 0)
+		(void)madvise(f->region, f->mapped_len, MADV_DONTNEED);
+}
+
 /* LEN bytes at OFF of F's region: borrowed from memory, or read from the
  * file into *OWNED (caller frees).  NULL when they cannot be read. */
 static const uint8_t *
@@ -266,8 +289,10 @@ region_bytes(const struct field *f, uint64_t off, size_t len, uint8_t **owned)
 static bool
 fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 {
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_DOCS);
 	struct field *f = &p->all;
 	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0, bits_off = 0;
+	bool stopped = false;
 
 	for (size_t i = 0; i < f->terms_cap; i++) {
 		struct term *t = &f->terms[i];
@@ -291,8 +316,13 @@ fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 	for (uint32_t d = 0; d < p->ndocs; d++) {
 		const struct term_set *set = words_of(p->docs[d]);
 
-		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
-			return false;
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop)) {
+			stopped = true;
+			break;
+		}
+		filemap_sweep_note(&sweep, p->docs[d]->words_map);
+		if (d % SWEEP_DOCS == SWEEP_DOCS - 1)
+			region_drop(f);
 		for (size_t k = 0; k < set->count; k++) {
 			struct term *t = term_slot(f->terms, f->terms_cap,
 			    set->hashes[k] >> 8);
@@ -310,6 +340,9 @@ fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 			}
 		}
 	}
+	filemap_sweep_flush(&sweep);
+	if (stopped)
+		return false;
 	for (size_t i = 0; i < f->terms_cap; i++)
 		if (f->terms[i].bitmap)
 			f->terms[i].len = (uint32_t)bitmap_len;
@@ -367,13 +400,6 @@ postings_build_in(struct article *const *docs, size_t n,
 	if (!count_terms(p, stop) || !fill_terms(p, stop, dir))
 		goto fail;
 	region_settle(&p->all);
-	/* Every word set was just read, most of them from the metadata
-	 * cache's mapped file; searches read the postings now, so those
-	 * pages need not stay counted in this process. */
-	for (size_t i = 0; i < p->ndocs; i++)
-		if (p->docs[i]->words_map != NULL && (i == 0 ||
-		    p->docs[i]->words_map != p->docs[i - 1]->words_map))
-			filemap_drop_pages(p->docs[i]->words_map);
 	return p;
 fail:
 	postings_unref(p);
