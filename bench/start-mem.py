@@ -62,14 +62,18 @@ def main():
         marks.append(("positions", "search positions: ready"))
     seen = {}
     peak_seen = 0
+    peak_at = None
     try:
         while len(seen) < len(marks) and p.poll() is None and time.monotonic() - t0 < 600:
             text = open(log, errors="replace").read()
             for name, needle in marks:
                 if name not in seen and needle in text:
                     seen[name] = (time.monotonic() - t0, vm(p.pid), cpu(p.pid))
-            peak_seen = max(peak_seen, vm(p.pid).get("VmRSS", 0))
-            time.sleep(0.05)
+            m = vm(p.pid)
+            if m.get("VmRSS", 0) > peak_seen:
+                peak_seen = m.get("VmRSS", 0)
+                peak_at = (time.monotonic() - t0, m)
+            time.sleep(0.02)
         time.sleep(0.5)
         after = vm(p.pid)
     finally:
@@ -87,6 +91,8 @@ def main():
             print("  %-9s not seen" % name)
     print("  after     VmHWM %d MB VmRSS %d MB (largest RSS sampled %d MB)"
           % (after.get("VmHWM", -1), after.get("VmRSS", -1), peak_seen))
+    if peak_seen:
+        print("  largest sample at %.2f s: %s" % peak_at)
     for line in open(log, errors="replace"):
         if ("loaded in" in line or "search index" in line or "positions" in line
                 or "[error]" in line or len(seen) < len(marks)):

@@ -43,7 +43,7 @@
 /* Records whose search words are read between two times their pages are
  * given back, when the whole file's words are read (checked at load,
  * written at save): some 5 MB of them at once rather than 500 MB. */
-#define SWEEP_RECORDS 1024
+#define SWEEP_RECORDS 128
 
 struct meta_record {
 	char *name;
