@@ -348,15 +348,25 @@ search_stem_hash(struct search_words *w, const char *folded)
 
 		for (size_t i = 0; i < n; i++)
 			h = (h ^ (unsigned char)folded[i]) * 16777619u;
-		m = &w->memo[h % STEM_CACHE];
-		if (strcmp(m->word, folded) == 0 && n > 0)
-			return m->hash;
+		/* Two ways a set, the last used first: direct-mapped, words
+		 * that collide evicted each other all through a folder. */
+		m = &w->memo[h % (STEM_CACHE / 2) * 2];
+		if (n > 0 && strcmp(m[0].word, folded) == 0)
+			return m[0].hash;
+		if (n > 0 && strcmp(m[1].word, folded) == 0) {
+			struct stem_memo hit = m[1];
+
+			m[1] = m[0];
+			m[0] = hit;
+			return m[0].hash;
+		}
 	}
 	search_stem(w, folded, stem);
 	if (m != NULL) {
-		memcpy(m->word, folded, n + 1);
-		m->hash = search_hash(stem, false);
-		return m->hash;
+		m[1] = m[0];
+		memcpy(m[0].word, folded, n + 1);
+		m[0].hash = search_hash(stem, false);
+		return m[0].hash;
 	}
 	return search_hash(stem, false);
 }
