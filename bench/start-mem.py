@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The engine's start on a corpus, in time and peak memory, without nginx.
 
-    bench/start-mem.py CORPUS CACHE_DIR [cold|warm] [--positions]
+    bench/start-mem.py CORPUS CACHE_DIR [cold|warm] [--positions] [--drop]
 
 Starts build/xsltpress (XSLTPRESS_BIN) on CORPUS with the metadata cache
 CACHE_DIR (emptied first for "cold"), and prints, from its own log, when
 the folder was loaded and when the search postings were built, with
 VmRSS and VmHWM (the peak RSS) read from /proc at each.  With
---positions it also waits for the search file for phrases.  Run it under
+--positions it also waits for the search file for phrases; with --drop
+it drops the page cache first (as root), as make bench does.  Run it under
 the shared bench lock: it measures."""
 import os
 import shutil
@@ -46,6 +47,10 @@ def main():
     want_positions = "--positions" in sys.argv
     if mode == "cold":
         shutil.rmtree(cache, ignore_errors=True)
+    if "--drop" in sys.argv:
+        subprocess.run(["sync"])
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
     tmp = tempfile.mkdtemp(prefix="xp-start-")
     log = os.path.join(tmp, "log")
     env = dict(os.environ, XSLTPRESS_ARTICLES_DIR=corpus,
