@@ -18,10 +18,10 @@
 
 /* How many documents go by between two looks at the stop flag. */
 #define STOP_EVERY 512
-/* How many documents' word sets (about 5 KB each at most) are read
- * between two times the pages read, and those of the lists written, are
- * given back: each pass reads every article's words, and holding the
- * pages of all of them would take hundreds of megabytes at 100,000. */
+/* How many documents' word sets (up to about 9 KB each) are read between
+ * two times their pages are given back: each pass reads every article's
+ * words, and the kernel maps 64 KB around each read, so holding the pages
+ * of all of them would take hundreds of megabytes at 100,000. */
 #define SWEEP_DOCS 128
 
 struct term {
