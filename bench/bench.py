@@ -15,7 +15,7 @@ For each corpus size it starts, in a private temporary directory, on
   g  conf/nginx-site.conf as shipped (micro-cache on) under a Debian-like
      main nginx.conf (workers auto, access log, gzip on), against g0, a
      static nginx serving stack a's files under the same main config
-  h  conf/apache-proxy-fcgi.conf as shipped (mod_cache_disk on) under
+  h  conf/apache-proxy-fcgi.conf as shipped (mod_cache_socache on) under
      Apache mpm_event with Debian's deflate settings, against h0, Apache
      serving the same files; g and h each with and without
      "Accept-Encoding: gzip", then the time from a file change to the new
@@ -39,7 +39,10 @@ Environment (all optional):
                      `xsltpress render` per page (default 5000); above it
                      the same bytes are fetched from the running engine b,
                      because every render process loads the whole corpus
-  BENCH_SKIP         stacks to leave out, e.g. "d e"
+  BENCH_SKIP         stacks to leave out, e.g. "d e"; "cold" leaves out the
+                     cold start and keeps b's metadata cache and search file
+                     between runs (build/bench/metacache-b-corpus-N, with the
+                     articles' copy in build/bench/kept-corpus-N)
   XSLTPRESS_BIN      engine binary, default build/xsltpress
 """
 
@@ -710,7 +713,12 @@ def bench_size(n, out):
     # a private copy of the corpus made of hard links: the change test
     # replaces one file in it (rename), never the cached corpus
     articles = os.path.join(tmp, "articles")
-    subprocess.run(["cp", "-al", src, articles], check=True)
+    if "cold" in SKIP:
+        # the metadata cache kept for BENCH_SKIP=cold knows its folder by
+        # path: the copy is kept too (build/bench/kept-corpus-N)
+        articles = os.path.join(BUILD, "bench", "kept-" + os.path.basename(src.rstrip("/")))
+    if not os.path.isdir(articles):
+        subprocess.run(["cp", "-al", src, articles], check=True)
     CORPUS_OF[articles] = src
     result = {"size": n, "pages": {}, "start": {}, "rss_kb": {}, "search": {},
               "change": {}, "callgrind": None}
@@ -726,36 +734,57 @@ def bench_size(n, out):
         # Cold: an empty metadata cache of its own, so every file is
         # parsed (the first start of a site); warm: the same cache, filled.
         own_cache = {"XSLTPRESS_CACHE_DIR": os.path.join(tmp, "metacache-b")}
-        dropped = drop_caches()
-        b, cold = engine_stack(tmp, "b", articles, extra=own_cache)
-        stacks["b"] = b
-        if cold is None:
-            problem("%d articles: engine did not serve / after start:\n%s"
-                    % (n, open(os.path.join(b["dir"], "xsltpress.log")).read()[-2000:]))
-            raise SystemExit(1)
-        result["start"]["cold"] = cold
-        result["start"]["cold_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
-        result["start"]["cold_note"] = "page cache dropped" if dropped else "page cache not dropped"
-        # The peaks the targets name include the search postings, built
-        # in the background after the first page: read them once built.
-        b_log = os.path.join(b["dir"], "xsltpress.log")
-        t = wait_index_built(b_log, b["engine"], 0)
-        result["start"]["cold_index"] = t
-        result["start"]["cold_index_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
-        stop(b["engine"])
-        before = log_count(b_log, "search index:")
-        # The cold start left gigabytes to write back (kept bodies, the
-        # cache file, the search files): a warm start is a restart of a
-        # running site, not one racing that writeback for the disk.
-        subprocess.run(["sync"], check=False)
-        b["engine"] = start_engine(b["dir"], b["sock"], articles, own_cache)
-        result["start"]["warm"] = wait_first_page(b["url"], b["engine"])
-        result["start"]["warm_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
-        t = wait_index_built(b_log, b["engine"], before)
-        result["start"]["warm_index"] = t
-        result["start"]["warm_index_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
-        log("%d: start to first page: cold %.2f s, warm %.2f s"
-            % (n, cold, result["start"]["warm"] or -1))
+        if "cold" in SKIP:
+            # BENCH_SKIP=cold: b's cache (and its search file) is kept
+            # between runs in build/bench/metacache-b-corpus-N, with the
+            # articles' copy in build/bench/kept-corpus-N, and only the
+            # warm start is measured: a search-only run takes a minute at
+            # 100,000 articles, not three (the first such run fills it)
+            keep = os.path.join(BUILD, "bench", "metacache-b-" + os.path.basename(src.rstrip("/")))
+            os.makedirs(keep, exist_ok=True)
+            own_cache = {"XSLTPRESS_CACHE_DIR": keep}
+            b, warm = engine_stack(tmp, "b", articles, extra=own_cache)
+            stacks["b"] = b
+            if warm is None:
+                problem("%d articles: engine did not serve / after start" % n)
+                raise SystemExit(1)
+            result["start"]["warm"] = warm
+            result["start"]["warm_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            b_log = os.path.join(b["dir"], "xsltpress.log")
+            result["start"]["warm_index"] = wait_index_built(b_log, b["engine"], 0)
+            result["start"]["warm_index_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            log("%d: start to first page: warm %.2f s (kept cache, cold skipped)" % (n, warm))
+        else:
+            dropped = drop_caches()
+            b, cold = engine_stack(tmp, "b", articles, extra=own_cache)
+            stacks["b"] = b
+            if cold is None:
+                problem("%d articles: engine did not serve / after start:\n%s"
+                        % (n, open(os.path.join(b["dir"], "xsltpress.log")).read()[-2000:]))
+                raise SystemExit(1)
+            result["start"]["cold"] = cold
+            result["start"]["cold_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            result["start"]["cold_note"] = "page cache dropped" if dropped else "page cache not dropped"
+            # The peaks the targets name include the search postings, built
+            # in the background after the first page: read them once built.
+            b_log = os.path.join(b["dir"], "xsltpress.log")
+            t = wait_index_built(b_log, b["engine"], 0)
+            result["start"]["cold_index"] = t
+            result["start"]["cold_index_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            stop(b["engine"])
+            before = log_count(b_log, "search index:")
+            # The cold start left gigabytes to write back (kept bodies, the
+            # cache file, the search files): a warm start is a restart of a
+            # running site, not one racing that writeback for the disk.
+            subprocess.run(["sync"], check=False)
+            b["engine"] = start_engine(b["dir"], b["sock"], articles, own_cache)
+            result["start"]["warm"] = wait_first_page(b["url"], b["engine"])
+            result["start"]["warm_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            t = wait_index_built(b_log, b["engine"], before)
+            result["start"]["warm_index"] = t
+            result["start"]["warm_index_peak_kb"] = vm_kb(b["engine"].pid, "VmHWM")
+            log("%d: start to first page: cold %.2f s, warm %.2f s"
+                % (n, cold, result["start"]["warm"] or -1))
 
         # -- a: static files ------------------------------------------------
         if "a" not in SKIP:
@@ -987,7 +1016,8 @@ def bench_size(n, out):
                 time.sleep(0.5)
         written = re.findall(r"search positions: (\d+) articles, written in ([\d.]+) s",
                              open(os.path.join(b["dir"], "xsltpress.log"), errors="replace").read())
-        sfile = os.path.join(engine_env(articles)["XSLTPRESS_CACHE_DIR"], "search")
+        # b's own cache folder, where its engine writes the file
+        sfile = os.path.join(own_cache["XSLTPRESS_CACHE_DIR"], "search")
         result["search_positions"] = {
             "ready": pos is not None,
             "written_s": float(written[-1][1]) if written else None,

@@ -562,16 +562,19 @@ struct search_run {
 	bool failed;
 };
 
+/* Adds A (document DOC of the postings, or UINT32_MAX when it is not in
+ * them) to R's hits, when it holds Q's phrases. */
 static void
-run_add(struct search_run *r, struct article *a, const uint8_t *bits,
-    unsigned body_words)
+run_add(struct search_run *r, struct article *a, uint32_t doc,
+    const uint8_t *bits, unsigned body_words)
 {
 	struct hit *grown;
 
 	if (r->q->verify) {
 		/* The search file knows the word order of most articles;
 		 * the others are read again. */
-		int in = r->pos ? positions_check(r->pos, a, r->q) : -1;
+		int in = r->pos ? positions_check_doc(r->pos, doc, a, r->q) :
+		    -1;
 
 		if (in < 0)
 			in = excerpt_verify(r->w, r->q, a);
@@ -627,8 +630,8 @@ scan(struct search_run *r, struct article *const *list, size_t n, bool count)
 		if (a->published.instant > r->now || !article_bits(a, r->q, bits))
 			continue;
 		/* saturated as the postings keep it: both rank alike */
-		run_add(r, a, bits, a->word_count > UINT16_MAX ? UINT16_MAX :
-		    a->word_count);
+		run_add(r, a, UINT32_MAX, bits,
+		    a->word_count > UINT16_MAX ? UINT16_MAX : a->word_count);
 	}
 }
 
@@ -692,7 +695,8 @@ from_postings(struct search_run *r, const struct index *idx)
 		a = postings_doc(idx->postings, doc);
 		if (r->future && a->published.instant > r->now)
 			continue;
-		run_add(r, a, bits, postings_body_words(idx->postings, doc));
+		run_add(r, a, doc, bits, postings_body_words(idx->postings,
+		    doc));
 		if (r->failed)
 			goto done;
 	}

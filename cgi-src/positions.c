@@ -8,8 +8,11 @@
  *   the streams: u16 codes, 0xFFFF between fields.
  * The table's checksum is FNV-1a (hash.h), the streams' a word-wise mix:
  * they catch a torn or foreign file, not an attacker, who could as well
- * write the articles.  In memory an article is found by the hash of its
- * slug (a sorted array, 32 bytes an article: 3 MB at 100,000). */
+ * write the articles.  In memory an article is found by its content hash
+ * and a key of its slug (an open-addressed table), or by the postings'
+ * number (positions_bind); each stream's checksum is checked once, not on
+ * every phrase search, and its first codes are kept beside its entry:
+ * some 88 bytes an article in all, 8.7 MB at 100,000. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,18 +35,43 @@
 #define POS_GAP 0xFFFFu           /* between fields: no phrase spans it */
 #define POS_MAX_TABLE (1u << 30)
 
+/* The first codes of each stream kept in memory once positions_verify
+ * has checked it: a title's phrase is then found without a read at all.
+ * Even 128 bytes read from the file cost a cache miss on a page no other
+ * candidate touches (a quarter of "field guide" at 100,000 articles);
+ * with the codes beside the entry a candidate costs one cache line. */
+#define POS_KEPT 15
+
+/* Codes a phrase check reads into its own stack (8 KB): longer streams
+ * are read into the heap. */
+#define POS_STACK 4096
+
 struct pos_doc {
-	uint64_t slug_hash;           /* hash_str of the slug */
+	uint64_t slug_key;            /* slug_key of the slug */
 	uint64_t content_hash;
 	uint64_t offset;              /* in the file */
 	uint32_t words;               /* codes in the stream */
 	uint32_t checksum;
+	uint16_t kept[POS_KEPT];      /* the stream's first codes, */
+	uint8_t nkept;                /* this many: 0 until verified */
 };
+_Static_assert(sizeof(struct pos_doc) == 64, "an entry is a cache line");
+
+/* What is known of a stream's checksum: read once, not on every check. */
+enum { STREAM_UNREAD, STREAM_GOOD, STREAM_BAD };
 
 struct positions {
 	int fd;
-	struct pos_doc *docs;         /* by slug_hash */
+	struct pos_doc *docs;         /* in the table's order */
 	size_t ndocs;
+	uint32_t *slots;              /* by content hash: doc + 1; 0 empty */
+	size_t nslots;                /* a power of two, > 2 * ndocs */
+	atomic_uchar *state;          /* by doc: STREAM_* */
+	/* after positions_bind: the postings' document d is bound[d]
+	 * (borrowed), whose stream is docs[at[d] - 1] (0: none) */
+	const struct article **bound;
+	uint32_t *at;
+	size_t nbound;
 };
 
 /* The 16-bit code of a word's 24-bit hash; never the field gap. */
@@ -55,10 +83,11 @@ code_of(uint32_t hash)
 	return c == POS_GAP ? (uint16_t)(POS_GAP - 1) : c;
 }
 
-/* A checksum of a stream, eight bytes a step: read with every phrase
- * check, so it must cost less than the pread. */
-static uint32_t
-checksum32(const void *data, size_t len)
+/* A word-wise hash of DATA (LEN bytes), eight bytes a step: the
+ * streams' checksum (folded to 32 bits, see checksum32) and the key a
+ * slug is found by, cheaper than the byte-wise FNV-1a of hash.h. */
+static uint64_t
+words_hash(const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	uint64_t h = HASH_INIT ^ len, w;
@@ -69,8 +98,31 @@ checksum32(const void *data, size_t len)
 		h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
 		h ^= h >> 29;
 	}
-	h = hash_bytes(h, p + i, len - i);
+	return hash_bytes(h, p + i, len - i);
+}
+
+/* A stream's checksum: checked the first time the stream is read. */
+static uint32_t
+checksum32(const void *data, size_t len)
+{
+	uint64_t h = words_hash(data, len);
+
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The key of SLUG (LEN bytes) in the table, beside the content hash. */
+static uint64_t
+slug_key(const char *slug, size_t len)
+{
+	return words_hash(slug, len);
+}
+
+/* The first slot of content hash H among P's slots. */
+static size_t
+slot_of(const struct positions *p, uint64_t h)
+{
+	return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> 32) &
+	    (p->nslots - 1);
 }
 
 void
@@ -79,6 +131,10 @@ positions_free(struct positions *p)
 	if (p == NULL)
 		return;
 	free(p->docs);
+	free(p->slots);
+	free(p->state);
+	free(p->bound);
+	free(p->at);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p);
@@ -92,13 +148,29 @@ lang_field(char *out, const char *lang)
 	snprintf(out, POS_LANG, "%s", lang ? lang : "");
 }
 
-/* Orders the table by slug hash, for doc_of's binary search. */
-static int
-compare_docs(const void *x, const void *y)
+/* Finds P's articles by content hash: open addressing, at most half
+ * full, so a lookup costs a probe or two (a binary search over the
+ * table, with a byte-wise hash of the slug, was a quarter of a phrase
+ * search's time at 100,000 articles).  False when out of memory. */
+static bool
+index_docs(struct positions *p)
 {
-	const struct pos_doc *a = x, *b = y;
+	size_t want = 2 * p->ndocs + 2;
 
-	return a->slug_hash < b->slug_hash ? -1 : a->slug_hash > b->slug_hash;
+	p->nslots = 16;
+	while (p->nslots < want)
+		p->nslots *= 2;
+	if ((p->slots = calloc(p->nslots, sizeof(*p->slots))) == NULL ||
+	    (p->state = calloc(p->ndocs + 1, sizeof(*p->state))) == NULL)
+		return false;
+	for (size_t i = 0; i < p->ndocs; i++) {
+		size_t at = slot_of(p, p->docs[i].content_hash);
+
+		while (p->slots[at] != 0)
+			at = (at + 1) & (p->nslots - 1);
+		p->slots[at] = (uint32_t)i + 1;
+	}
+	return true;
 }
 
 /* Reads the table T (LEN bytes, NDOCS entries) into P; false when it
@@ -107,11 +179,15 @@ static bool
 read_table(struct positions *p, const unsigned char *t, size_t len,
     uint32_t ndocs, uint64_t file_size)
 {
-	char slug[SLUG_MAX + 1];
 	size_t at = 0;
 
-	if ((p->docs = calloc((size_t)ndocs + 1, sizeof(*p->docs))) == NULL)
+	/* an entry takes 26 bytes at least: a foreign count asks for no
+	 * more memory than the table could describe */
+	if (ndocs > len / 26 || (p->docs = aligned_alloc(64,
+	    ((size_t)ndocs + 1) * sizeof(*p->docs))) == NULL)
 		return false;
+	/* an entry a cache line: what a phrase check reads of it */
+	memset(p->docs, 0, ((size_t)ndocs + 1) * sizeof(*p->docs));
 	for (uint32_t i = 0; i < ndocs; i++) {
 		struct pos_doc *d = &p->docs[i];
 		size_t slen;
@@ -128,14 +204,11 @@ read_table(struct positions *p, const unsigned char *t, size_t len,
 		    (uint64_t)d->words * 2 > file_size - d->offset ||
 		    !article_slug_valid((const char *)t + at, slen))
 			return false;
-		memcpy(slug, t + at, slen);
-		slug[slen] = '\0';
-		d->slug_hash = hash_str(HASH_INIT, slug);
+		d->slug_key = slug_key((const char *)t + at, slen);
 		at += slen;
 		p->ndocs++;
 	}
-	qsort(p->docs, p->ndocs, sizeof(*p->docs), compare_docs);
-	return at == len;
+	return at == len && index_docs(p);
 }
 
 struct positions *
@@ -190,23 +263,26 @@ positions_count(const struct positions *p)
 static const struct pos_doc *
 doc_of(const struct positions *p, const struct article *a)
 {
-	uint64_t h;
-	size_t lo = 0, hi;
+	uint64_t key = 0;
+	bool keyed = false;
 
-	if (p == NULL)
+	if (p == NULL || p->ndocs == 0)
 		return NULL;
-	h = hash_str(HASH_INIT, a->slug);
-	hi = p->ndocs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	for (size_t at = slot_of(p, a->content_hash); p->slots[at] != 0;
+	    at = (at + 1) & (p->nslots - 1)) {
+		const struct pos_doc *d = &p->docs[p->slots[at] - 1];
 
-		if (p->docs[mid].slug_hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (d->content_hash != a->content_hash)
+			continue;
+		/* the slug too: the file is not trusted to pair them */
+		if (!keyed) {
+			key = slug_key(a->slug, strlen(a->slug));
+			keyed = true;
+		}
+		if (d->slug_key == key)
+			return d;
 	}
-	return lo < p->ndocs && p->docs[lo].slug_hash == h &&
-	    p->docs[lo].content_hash == a->content_hash ? &p->docs[lo] : NULL;
+	return NULL;
 }
 
 size_t
@@ -220,6 +296,33 @@ positions_missing(const struct positions *p, struct article *const *articles,
 	return missing;
 }
 
+/* Reads D's stream into S (its words' room, owned by the caller), checking
+ * it against its checksum the first time; false when it does not read
+ * back intact, now or before. */
+static bool
+read_stream_into(const struct positions *p, const struct pos_doc *d,
+    uint16_t *s)
+{
+	atomic_uchar *state = &p->state[d - p->docs];
+	unsigned char known = atomic_load_explicit(state, memory_order_relaxed);
+	bool good;
+
+	if (known == STREAM_BAD || !fd_read_at(p->fd, s, (size_t)d->words * 2,
+	    d->offset))
+		return false;
+	if (known == STREAM_GOOD)
+		return true;
+	/* Checked once: the file is never written in place (a new one is
+	 * renamed over it, and we keep reading the one we opened), so a
+	 * stream that was whole stays whole.  The checksum catches a torn
+	 * or foreign file, not someone who may write the cache folder, who
+	 * could as well rewrite the articles' kept copies. */
+	good = checksum32(s, (size_t)d->words * 2) == d->checksum;
+	atomic_store_explicit(state, good ? STREAM_GOOD : STREAM_BAD,
+	    memory_order_relaxed);
+	return good;
+}
+
 /* The stream of D, read and checked, in a new array (caller frees), or
  * NULL. */
 static uint16_t *
@@ -227,32 +330,51 @@ read_stream(const struct positions *p, const struct pos_doc *d)
 {
 	uint16_t *s = malloc((size_t)d->words * 2 + 2);
 
-	if (s == NULL || !fd_read_at(p->fd, s, (size_t)d->words * 2, d->offset) ||
-	    checksum32(s, (size_t)d->words * 2) != d->checksum) {
+	if (s != NULL && !read_stream_into(p, d, s)) {
 		free(s);
 		return NULL;
 	}
 	return s;
 }
 
-int
-positions_check(const struct positions *p, const struct article *a,
-    const struct query *q)
+size_t
+positions_verify(struct positions *p, const atomic_bool *stop)
 {
-	const struct pos_doc *d = doc_of(p, a);
-	unsigned want = 0, found = 0;
-	uint16_t *s;
+	uint16_t *s = NULL, *grown;
+	size_t room = 0, bad = 0;
 
-	for (size_t i = 0; i < q->nterms; i++) {
-		/* a long prefix is checked in the text, not here */
-		if (q->terms[i].prefix && !q->terms[i].exclude &&
-		    q->terms[i].len > SEARCH_PREFIX_CHARS)
-			return -1;
-		if (q->terms[i].phrase)
-			want |= 1u << q->terms[i].phrase;
+	for (size_t i = 0; p != NULL && i < p->ndocs; i++) {
+		const struct pos_doc *d = &p->docs[i];
+
+		if (stop != NULL && (i & 511) == 0 && atomic_load(stop))
+			break;
+		if (d->words >= room) {
+			room = (size_t)d->words + 1;
+			if ((grown = realloc(s, room * 2)) == NULL) {
+				room = 0;
+				continue;
+			}
+			s = grown;
+		}
+		if (!read_stream_into(p, d, s)) {
+			bad++;
+			continue;
+		}
+		/* P is not shared yet: its entries may still change */
+		p->docs[i].nkept = (uint8_t)(d->words < POS_KEPT ? d->words :
+		    POS_KEPT);
+		memcpy(p->docs[i].kept, s, (size_t)p->docs[i].nkept * 2);
 	}
-	if (d == NULL || (s = read_stream(p, d)) == NULL)
-		return -1;
+	free(s);
+	return bad;
+}
+
+/* Adds to FOUND (the bit of each phrase number) the phrases of Q that
+ * stand in the N codes S; CODES are Q's terms' codes.  Returns FOUND. */
+static unsigned
+scan_phrases(const struct query *q, const uint16_t *codes, const uint16_t *s,
+    size_t n, unsigned found)
+{
 	for (size_t i = 0; i < q->nterms; i++) {
 		const struct query_term *t = &q->terms[i];
 		size_t words = 0;
@@ -262,10 +384,12 @@ positions_check(const struct positions *p, const struct article *a,
 			continue;
 		while (i + words < q->nterms && q->terms[i + words].phrase == t->phrase)
 			words++;
-		for (size_t at = 0; at + words <= d->words; at++) {
-			size_t k = 0;
+		for (size_t at = 0; at + words <= n; at++) {
+			size_t k = 1;
 
-			while (k < words && s[at + k] == code_of(q->terms[i + k].hash))
+			if (s[at] != codes[i])
+				continue;
+			while (k < words && s[at + k] == codes[i + k])
 				k++;
 			if (k == words) {
 				found |= 1u << t->phrase;
@@ -273,8 +397,122 @@ positions_check(const struct positions *p, const struct article *a,
 			}
 		}
 	}
-	free(s);
-	return (found & want) == want;
+	return found;
+}
+
+/* Whether D, P's stream of an article, holds every quoted phrase of Q:
+ * as positions_check says. */
+static int
+check_stream(const struct positions *p, const struct pos_doc *d,
+    const struct query *q)
+{
+	uint16_t codes[SEARCH_TERMS_MAX], local[POS_STACK], *s;
+	unsigned want = 0, found = 0;
+	bool ok;
+
+	for (size_t i = 0; i < q->nterms; i++) {
+		/* a long prefix is checked in the text, not here */
+		if (q->terms[i].prefix && !q->terms[i].exclude &&
+		    q->terms[i].len > SEARCH_PREFIX_CHARS)
+			return -1;
+		if (q->terms[i].phrase)
+			want |= 1u << q->terms[i].phrase;
+		codes[i] = code_of(q->terms[i].hash);
+	}
+	if (d == NULL)
+		return -1;
+	/* A stream verified: the codes kept may be enough. */
+	if (d->nkept > 0) {
+		found = scan_phrases(q, codes, d->kept, d->nkept, found);
+		if ((found & want) == want)
+			return 1;
+		if (d->words <= d->nkept)
+			return 0;
+	}
+	/* most streams fit on the stack: no allocation a candidate */
+	if (d->words <= POS_STACK)
+		s = local;
+	else if ((s = malloc((size_t)d->words * 2)) == NULL)
+		return -1;
+	ok = read_stream_into(p, d, s);
+	if (ok)
+		found = scan_phrases(q, codes, s, d->words, found);
+	if (s != local)
+		free(s);
+	return ok ? (found & want) == want : -1;
+}
+
+int
+positions_check(const struct positions *p, const struct article *a,
+    const struct query *q)
+{
+	return check_stream(p, doc_of(p, a), q);
+}
+
+bool
+positions_bind(struct positions *p, struct article *const *docs, size_t n)
+{
+	if (n > UINT32_MAX ||
+	    (p->bound = calloc(n + 1, sizeof(*p->bound))) == NULL ||
+	    (p->at = calloc(n + 1, sizeof(*p->at))) == NULL) {
+		free(p->bound);
+		p->bound = NULL;
+		return false;
+	}
+	for (size_t d = 0; d < n; d++) {
+		const struct pos_doc *pd = doc_of(p, docs[d]);
+
+		p->bound[d] = docs[d];
+		p->at[d] = pd ? (uint32_t)(pd - p->docs) + 1 : 0;
+	}
+	p->nbound = n;
+	return true;
+}
+
+int
+positions_check_doc(const struct positions *p, uint32_t doc,
+    const struct article *a, const struct query *q)
+{
+	/* The pointer is compared, never followed: the article itself,
+	 * cold in memory, cost more than the rest of the check. */
+	if (p != NULL && doc < p->nbound && p->bound[doc] == a)
+		return check_stream(p, p->at[doc] ? &p->docs[p->at[doc] - 1] :
+		    NULL, q);
+	return positions_check(p, a, q);
+}
+
+void
+positions_reseal(void *file, size_t len)
+{
+	unsigned char *f = file, *h = f + sizeof(POS_MAGIC) - 1, *t;
+	uint64_t table_len, sum;
+	uint32_t ndocs;
+	size_t at = 0;
+
+	if (len < POS_HEADER)
+		return;
+	memcpy(&ndocs, h + 4, 4);
+	memcpy(&table_len, h + 8, 8);
+	if (table_len > len - POS_HEADER)
+		return;
+	t = f + POS_HEADER;
+	for (uint32_t i = 0; i < ndocs && table_len - at >= 25; i++) {
+		uint64_t off;
+		uint32_t words, checksum;
+		size_t slen = t[at + 24];
+
+		memcpy(&off, t + at + 8, 8);
+		memcpy(&words, t + at + 16, 4);
+		if (off <= len && (uint64_t)words * 2 <= len - off) {
+			checksum = checksum32(f + off, (size_t)words * 2);
+			memcpy(t + at + 20, &checksum, 4);
+		}
+		if (table_len - at - 25 < slen)
+			break;
+		at += 25 + slen;
+	}
+	sum = hash_bytes(HASH_INIT, t, (size_t)table_len);
+	memcpy(h + 16, &sum, 8);
 }
 
 /* Appends the codes of TEXT's words, then a field gap, to OUT. */

@@ -20,6 +20,22 @@ seconds_since(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* Numbers POS's streams as P numbers its documents, so that a phrase
+ * search finds a candidate's stream without reading the article. */
+static void
+bind_positions(struct positions *pos, const struct postings *p)
+{
+	size_t n = postings_count(p);
+	struct article **docs = calloc(n + 1, sizeof(*docs));
+
+	for (size_t d = 0; docs != NULL && d < n; d++)
+		docs[d] = postings_doc(p, (uint32_t)d);
+	if (docs == NULL || !positions_bind(pos, docs, n))
+		log_msg(LOG_WARN, "search positions: out of memory numbering"
+		    " them; phrases look articles up instead");
+	free(docs);
+}
+
 /* Brings the search file (word order, for phrases) up to date with IDX
  * when it lacks many of its articles: after the postings, as it reads
  * the text of the articles it lacks, which takes longer.  Hands it, open,
@@ -32,7 +48,9 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 	struct timespec start;
 	struct xp_error err;
 
-	if (cfg->cache_dir[0] == '\0')
+	/* Before the folder is read the index is empty: a file written
+	 * then, for no articles, would be written again at once. */
+	if (cfg->cache_dir[0] == '\0' || idx->count == 0)
 		return;
 	old = positions_open(cfg->cache_dir, cfg->lang);
 	if (old == NULL || positions_missing(old, idx->articles, idx->count) >
@@ -47,9 +65,18 @@ refresh_positions(struct reindexer *r, const struct config *cfg,
 		positions_free(old);
 		old = positions_open(cfg->cache_dir, cfg->lang);
 	}
-	if (old != NULL && p != NULL && postings_positions(p) == NULL)
+	if (old != NULL && p != NULL && postings_positions(p) == NULL) {
+		/* Every stream checked here, once, off the request path: a
+		 * phrase search then reads only what it scans. */
+		size_t torn = positions_verify(old, &r->stop);
+
+		bind_positions(old, p);
+		if (torn > 0)
+			log_msg(LOG_WARN, "search positions: %zu torn streams"
+			    " (those articles' text is read instead)", torn);
 		log_msg(LOG_INFO, "search positions: ready, %zu articles",
 		    positions_count(old));
+	}
 	if (p != NULL)
 		postings_set_positions(p, old);
 	else

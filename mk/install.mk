@@ -35,7 +35,7 @@ endif
 
 XP_XSLT_FILES    = $(notdir $(wildcard xslt/*))
 XP_EXAMPLE_FILES = nginx-site.conf nginx-fleet.conf apache-proxy-fcgi.conf \
-                   apache-fcgid.conf apache-cgi.htaccess apache-cgi.conf \
+                   apache-fcgid.conf apache-cgi.htaccess apache-cgi.conf lighttpd.conf \
                    xsltpress.socket xsltpress.service spawn-fcgi.sh
 
 install: $(BUILD)/xsltpress

@@ -6,7 +6,8 @@
 #   run    build + nginx (to serve the blog with `make run`)
 #   test   run + everything the test suites use (cmocka, tidy, chromium,
 #          cgi-fcgi, xsltproc, node/npm, python3, linkchecker; apache2,
-#          mod_fcgid, spawn-fcgi, mandoc, systemd for tests/integration/deploy.py)
+#          mod_fcgid, lighttpd, spawn-fcgi, mandoc, systemd for
+#          tests/integration/deploy.py)
 #   static build + musl and dpkg-dev for `make static` (which fetches the
 #          libraries' Debian sources itself); also part of test, whose
 #          deploy suite builds and runs the static binary; strace counts
@@ -28,7 +29,7 @@ build_pkgs="gcc make pkg-config libxml2-dev libxslt1-dev libfcgi-dev libstb-dev 
 # any one of these nginx flavours will do; nginx-light is installed if none is
 nginx_any="nginx-light nginx nginx-core nginx-full nginx-extras"
 static_pkgs="musl-tools dpkg-dev patch xz-utils"
-test_pkgs="strace libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser python3-snowballstemmer apache2 libapache2-mod-fcgid mandoc systemd"
+test_pkgs="strace libcmocka-dev tidy chromium libfcgi-bin spawn-fcgi xsltproc nodejs npm python3 linkchecker clang libclang-rt-14-dev valgrind python3-feedparser python3-snowballstemmer apache2 lighttpd libapache2-mod-fcgid mandoc systemd"
 
 installed() {
     # true when package $1 is installed (status "install ok installed")

@@ -23,7 +23,7 @@ FUZZ_ARGS    ?=
 FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SRC      = tests/fuzz
 
-FUZZ_NAMES    = article request config render imgprobe query metacache
+FUZZ_NAMES    = article request config render imgprobe query metacache positions
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_ENGINE_SRCS = $(filter-out cgi-src/main.c,$(wildcard cgi-src/*.c))
 FUZZ_OBJS     = $(FUZZ_ENGINE_SRCS:cgi-src/%.c=$(FUZZ_BUILD)/obj/%.o)

@@ -20,6 +20,8 @@ What runs (each part in its own temporary directory, every server on
   fleet               conf/nginx-fleet.conf with two engines; one is killed with
                       SIGKILL under load and restarted: no client request fails;
                       then its micro-cache (on as shipped): HIT, HEAD apart from GET
+  lighttpd            conf/lighttpd.conf as shipped (mod_fastcgi) in a generated
+                      main config: run.py's checks and a crawl through it
   spawn-fcgi          conf/spawn-fcgi.sh: fd 0 socket, 0660, SIGTERM exit 0
   links               a crawler follows every internal <a href>/<link href> from
                       the home page (nginx at /, nginx at /blog/, the static
@@ -29,7 +31,7 @@ What runs (each part in its own temporary directory, every server on
   man                 mandoc -Tlint of man/*.[58]
 
 Needs (scripts/deps.sh test): nginx, apache2, libapache2-mod-fcgid,
-spawn-fcgi, libfcgi-bin, mandoc, systemd, linkchecker.  Apache refuses to
+lighttpd, spawn-fcgi, libfcgi-bin, mandoc, systemd, linkchecker.  Apache refuses to
 serve as root, so its workers run as www-data (as in production): run as
 root, or as a user that may start Apache on a high port.
 
@@ -66,8 +68,8 @@ CheckFailed = itest.CheckFailed
 
 APACHE_MODULES = "/usr/lib/apache2/modules"
 # what conf/apache-proxy-fcgi.conf's one-second cache needs (a2enmod)
-APACHE_CACHE_MODULES = ["cache", "cache_disk", "headers"]
-APACHE_CACHE_ROOT = "/var/cache/apache2/mod_cache_disk"
+APACHE_CACHE_MODULES = ["cache", "cache_socache", "socache_shmcb", "headers", "env"]
+APACHE_CACHE_ROOT = "${APACHE_RUN_DIR}/xsltpress-cache"
 # placeholders of the shipped configurations, replaced by the tests
 CONF_SOCKET = "/run/xsltpress/xsltpress.sock"
 CONF_BIN = "/usr/local/bin/xsltpress"
@@ -429,13 +431,15 @@ def engine_conf(d, origin, base_path=None, name="xsltpress.conf"):
 
 
 def apache_cache_root(d):
-    """A folder for mod_cache_disk that Apache's workers (www-data) own."""
+    """Where the shipped config's shared-memory cache would keep its file
+    (shmcb uses anonymous memory, and a file only where that is missing):
+    in a folder that Apache's workers (www-data) own."""
     root = os.path.join(d, "apache-cache")
     os.makedirs(root, exist_ok=True)
     uid, gid = www_ids()
     if os.geteuid() == 0 and uid is not None:
         os.chown(root, uid, gid)
-    return root
+    return os.path.join(root, "xsltpress-cache")
 
 
 def shipped_nginx_site(name, socks, port, d, fleet=False, replace=None):
@@ -613,6 +617,44 @@ class Deploy:
         self.r.check(L + ": no errors in Apache's error log",
                      lambda: ensure(not ap.errors(), " | ".join(ap.errors()[:5])))
         ap.stop()
+
+    # -- lighttpd: mod_fastcgi, conf/lighttpd.conf as shipped ------------------------
+    def lighttpd(self):
+        L = "lighttpd"
+        exe = shutil.which("lighttpd") or ("/usr/sbin/lighttpd" if os.access("/usr/sbin/lighttpd", os.X_OK) else None)
+        ensure(exe, "lighttpd is not installed (apt-get install lighttpd)")
+        d = mkdtemp("lighttpd")
+        port = stk.free_port()
+        origin = "http://127.0.0.1:%d" % port
+        conf = engine_conf(d, origin)
+        sock = os.path.join(d, "xsltpress.sock")
+        start_engine(self.bin, sock, {}, os.path.join(d, "engine.log"), conf=conf)
+        shipped = read(os.path.join(CONF, "lighttpd.conf"))
+        ensure(CONF_SOCKET in shipped, "lighttpd.conf has no %s" % CONF_SOCKET)
+        write(os.path.join(d, "xsltpress-lighttpd.conf"), shipped.replace(CONF_SOCKET, sock))
+        os.makedirs(os.path.join(d, "www"))
+        os.makedirs(os.path.join(d, "tmp"))
+        # what Debian's /etc/lighttpd/lighttpd.conf sets, with every path in D
+        main = ('server.document-root = "%s/www"\nserver.bind = "127.0.0.1"\nserver.port = %d\n'
+                'server.pid-file = "%s/lighttpd.pid"\nserver.errorlog = "%s/lighttpd-error.log"\n'
+                'server.upload-dirs = ( "%s/tmp" )\nserver.max-connections = 1024\n'
+                'include "%s/xsltpress-lighttpd.conf"\n' % (d, port, d, d, d, d))
+        write(os.path.join(d, "lighttpd.conf"), main)
+        out = open(os.path.join(d, "lighttpd.out"), "ab")
+        p = subprocess.Popen([exe, "-D", "-f", os.path.join(d, "lighttpd.conf")], cwd=d,
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        _procs.append(p)
+        wait_for(lambda: can_connect_tcp(port), 15, p, "lighttpd", os.path.join(d, "lighttpd.out"))
+        FrontSuite(self.r, self.articles, origin, "", L).run()
+        self.r.check("links: crawl lighttpd from /", check_crawl, origin, "/", self.min_pages)
+
+        def no_errors():
+            bad = [l for l in tail(os.path.join(d, "lighttpd-error.log"), 10000).splitlines()
+                   if "error" in l.lower() or "fail" in l.lower()]
+            ensure(not bad, " | ".join(bad[:5]))
+        self.r.check(L + ": no errors in lighttpd's error log", no_errors)
+        stop(p)
 
     # -- Apache: mod_fcgid -----------------------------------------------------
     def apache_fcgid(self):
@@ -1108,7 +1150,8 @@ class Deploy:
                 for f in (binary, conf_path, pre + "/share/man/man8/xsltpress.8",
                           pre + "/share/man/man5/xsltpress.conf.5",
                           pre + "/share/xsltpress/examples/xsltpress.service",
-                          pre + "/share/xsltpress/examples/nginx-fleet.conf"):
+                          pre + "/share/xsltpress/examples/nginx-fleet.conf",
+                          pre + "/share/xsltpress/examples/lighttpd.conf"):
                     ensure(os.path.isfile(f), "%s was not installed" % f[len(dest):])
                 ensure(os.access(binary, os.X_OK), "the binary is not executable")
                 for f in os.listdir(os.path.join(ROOT, "xslt")):
@@ -1272,6 +1315,7 @@ class Deploy:
             ("systemd", self.systemd),
             ("apache proxy_fcgi", self.apache_proxy_fcgi),
             ("apache fcgid", self.apache_fcgid),
+            ("lighttpd", self.lighttpd),
             ("apache cgi /blog/", self.apache_cgi),
             ("apache cgid /blog/", self.apache_cgid),
             ("nginx /blog/ links", self.nginx_prefix),

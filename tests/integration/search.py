@@ -102,7 +102,10 @@ def main():
         st.start()
         eventually(lambda: ensure(log_lines(st, "search index:"), "no search index built"),
                    "the search index", timeout=15)
-        eventually(lambda: ensure(log_lines(st, "search positions:"), "no search file written"),
+        # "ready": the file written, checked and handed to the postings,
+        # so that nginx's phrases are checked from it
+        eventually(lambda: ensure(log_lines(st, "search positions: ready"),
+                                  "no search file ready"),
                    "the search file", timeout=15)
 
         def ask(way, q):
@@ -209,6 +212,14 @@ def main():
             ensure(len(EXCERPT_RE.findall(r.text)) == len(two) and not set(two) & set(got),
                    "page 2: %r after %r" % (two, got))
         check("pagination: every result once, excerpts on each page", excerpt_pages_only)
+
+        def no_empty_search_file():
+            # before the folder is read the index is empty: the search
+            # file must not be written then, for no articles
+            empty = [l for l in log_lines(st, "search positions:")
+                     if re.search(r"search positions: (ready, )?0 articles", l)]
+            ensure(not empty, "a search file written for no articles: %r" % empty)
+        check("start: no search file written before the folder is read", no_empty_search_file)
     except stk.StackError as e:
         failed += 1
         print("FAIL search: cannot start the stack: %s" % e)

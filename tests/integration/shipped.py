@@ -6,7 +6,7 @@
 
 conf/nginx-site.conf, conf/nginx-fleet.conf and conf/apache-proxy-fcgi.conf
 run as a person deploys them: the files as they are, with only the socket,
-the listen port and the cache folder replaced (as deploy.py does), under a
+the listen port and the cache folder (or file) replaced (as deploy.py does), under a
 Debian-like main config, the engine started from another working folder
 with a config of absolute paths.  What is checked:
 
@@ -20,7 +20,7 @@ with a config of absolute paths.  What is checked:
                 Apache: an edit, an addition, a deletion and a scheduled
                 article show within 1.5 s, also after a quiet spell; a HEAD
                 never poisons a GET; a 404 for a new article's URL does not
-                stick.
+                stick; Apache does not pass on the engine's X-Accel-Expires.
   dates         Last-Modified on every page kind, If-Modified-Since answered
                 304 for it and 200 once the page changed: after a deletion,
                 and after a SIGHUP that changed site_name.
@@ -463,6 +463,20 @@ class Shipped:
         site = Site(self.bin, "freshapache")
         ap = start_shipped_apache(site)
         self.freshness("conf/apache-proxy-fcgi.conf", site)
+
+        def no_accel():
+            # the engine's X-Accel-Expires is for nginx's micro-cache:
+            # neither the answer that fills Apache's cache nor a copy
+            # from it passes it on
+            path = "/?accel=%d" % time.time_ns()
+            for n in range(2):
+                r = get(site.origin, path)
+                ensure(r.status == 200, "GET %s: %s" % (path, r.status))
+                ensure(r.header("X-Accel-Expires") is None, "answer %d (%s) carries "
+                       "X-Accel-Expires: %s" % (n + 1, r.header("X-Cache"),
+                                                r.header("X-Accel-Expires")))
+        self.r.check("fresh conf/apache-proxy-fcgi.conf: X-Accel-Expires is not passed on",
+                     no_accel)
         self.stale(site, "conf/apache-proxy-fcgi.conf")
         ap.stop()
 

@@ -85,12 +85,19 @@ test_phrases(void **state)
 	assert_non_null(p);
 	assert_int_equal(positions_count(p), 3);
 	assert_int_equal(positions_missing(p, docs, 3), 0);
-	for (size_t i = 0; i < NROWS(rows); i++) {
-		parse(&q, rows[i].raw);
-		for (int d = 0; d < 3; d++)
-			CHECK(positions_check(p, docs[d], &q) == rows[i].want[d],
-			    "row %zu (%s), doc %d: %d, want %d", i, rows[i].name, d,
-			    positions_check(p, docs[d], &q), rows[i].want[d]);
+	/* as read from the file, then from the codes verify keeps (these
+	 * short streams are kept whole) */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			CHECK(positions_verify(p, NULL) == 0, "whole streams torn");
+		for (size_t i = 0; i < NROWS(rows); i++) {
+			parse(&q, rows[i].raw);
+			for (int d = 0; d < 3; d++)
+				CHECK(positions_check(p, docs[d], &q) == rows[i].want[d],
+				    "pass %d row %zu (%s), doc %d: %d, want %d", pass, i,
+				    rows[i].name, d, positions_check(p, docs[d], &q),
+				    rows[i].want[d]);
+		}
 	}
 	/* Another version of d0: the file does not know it. */
 	edited = make("d0", "Elections", "no such phrase now");
@@ -132,11 +139,111 @@ test_phrases(void **state)
 	CHECK_DONE();
 }
 
+/* A body of N filler words ("wN"), then TAIL. */
+static void
+filler(char *out, size_t size, int n, const char *tail)
+{
+	size_t at = 0;
+
+	for (int i = 0; i < n && at < size; i++)
+		at += (size_t)snprintf(out + at, size - at, "w%d ", i);
+	snprintf(out + at, size - at, "%s", tail);
+}
+
+/* Long streams: a phrase in the title is found from the first codes of a
+ * checked stream, one far into the body from the whole stream; documents
+ * found by the postings' numbers (positions_bind) answer as the articles
+ * do; positions_verify counts a stream torn after the file was opened,
+ * which is never trusted afterwards. */
+static void
+test_long_streams(void **state)
+{
+	static const struct {
+		const char *name, *raw;
+		int want[2];      /* docs 0 and 1 */
+	} rows[] = {
+		{ "a title's phrase", "%22field+guide%22", { 1, 0 } },
+		{ "deep in the body", "%22quorum+lease%22", { 0, 1 } },
+		{ "across the head's end", "%22w53+w54%22", { 1, 1 } },
+		{ "near the end", "%22w298+w299%22", { 1, 1 } },
+		{ "not adjacent", "%22w10+w12%22", { 0, 0 } },
+		{ "reversed", "%22lease+quorum%22", { 0, 0 } },
+		{ "two phrases, one deep", "%22field+guide%22+%22quorum+lease%22",
+		    { 0, 0 } },
+	};
+	char body[4096];
+	struct article *docs[2], *other;
+	struct positions *p;
+	struct xp_error err;
+	char *dir = unit_tempdir();
+	struct query q;
+
+	(void)state;
+	filler(body, sizeof(body), 300, "end");
+	docs[0] = make("long0", "A Field Guide to Raft", body);
+	filler(body, sizeof(body), 300, "a quorum lease");
+	docs[1] = make("long1", "Raft", body);
+	other = make("long2", "A Field Guide to Paxos", "short");
+	assert_int_equal(positions_write(dir, "en", docs, 2, NULL, NULL, &err),
+	    XP_OK);
+	p = positions_open(dir, "en");
+	assert_non_null(p);
+	/* rows twice: streams unread (checked as read), then checked */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < NROWS(rows); i++) {
+			parse(&q, rows[i].raw);
+			for (int d = 0; d < 2; d++)
+				CHECK(positions_check(p, docs[d], &q) == rows[i].want[d],
+				    "pass %d row %zu (%s), doc %d: %d, want %d", pass, i,
+				    rows[i].name, d, positions_check(p, docs[d], &q),
+				    rows[i].want[d]);
+		}
+	CHECK(positions_verify(p, NULL) == 0, "whole streams counted torn");
+	/* numbered as postings number them: doc 0 is docs[1], doc 1 docs[0] */
+	{
+		struct article *order[2] = { docs[1], docs[0] };
+
+		assert_true(positions_bind(p, order, 2));
+		for (size_t i = 0; i < NROWS(rows); i++) {
+			parse(&q, rows[i].raw);
+			for (uint32_t d = 0; d < 2; d++)
+				CHECK(positions_check_doc(p, d, order[d], &q) ==
+				    rows[i].want[d == 0 ? 1 : 0],
+				    "bound row %zu (%s), doc %u", i, rows[i].name, d);
+		}
+	}
+	parse(&q, "%22field+guide%22");
+	/* a number that is not this article's, or none: looked up */
+	CHECK(positions_check_doc(p, 0, docs[0], &q) == 1, "a wrong number");
+	CHECK(positions_check_doc(p, UINT32_MAX, docs[0], &q) == 1, "no number");
+	CHECK(positions_check_doc(p, 1, other, &q) == -1, "an article the file lacks");
+	positions_free(p);
+	/* torn after opening, before any read: verify counts it, and it is
+	 * unknown from then on */
+	p = positions_open(dir, "en");
+	assert_non_null(p);
+	flip(dir, 100, false);
+	CHECK(positions_verify(p, NULL) == 1, "the torn stream was not counted");
+	parse(&q, "%22w298+w299%22");
+	CHECK(positions_check(p, docs[1], &q) == -1, "a torn stream answered %d",
+	    positions_check(p, docs[1], &q));
+	CHECK(positions_check(p, docs[0], &q) == 1, "the whole stream: %d",
+	    positions_check(p, docs[0], &q));
+	positions_free(p);
+	for (int d = 0; d < 2; d++)
+		article_unref(docs[d]);
+	article_unref(other);
+	unit_rmtree(dir);
+	free(dir);
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phrases),
+		cmocka_unit_test(test_long_streams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
