@@ -242,18 +242,27 @@ count_words(xmlNodePtr node, bool *in_word, unsigned *words,
 {
 	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL)
+			const xmlChar *p = c->content;
+			size_t len = p ? strlen((const char *)p) : 0;
+			unsigned n = *words;
+			bool in = *in_word;
+
+			if (len > 0)
 				search_collect(sw, terms, FIELD_BODY,
-				    (const char *)c->content,
-				    strlen((const char *)c->content));
-			for (const xmlChar *p = c->content; p && *p; p++) {
-				if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-					*in_word = false;
-				} else if (!*in_word) {
-					*in_word = true;
-					(*words)++;
-				}
+				    (const char *)p, len);
+			/* Counted in locals, without a branch a byte: the
+			 * pointers' loads and stores made this loop 3% of a
+			 * cold start.  XML text holds no control character
+			 * but tab, LF and CR, so "at most a space" is exactly
+			 * space, tab, LF or CR. */
+			for (size_t i = 0; i < len; i++) {
+				bool space = p[i] <= ' ';
+
+				n += !space && !in;
+				in = !space;
 			}
+			*words = n;
+			*in_word = in;
 		} else if (c->type == XML_ELEMENT_NODE) {
 			count_words(c, in_word, words, sw, terms);
 		}

@@ -24,6 +24,24 @@ fd_read_at(int fd, void *buf, size_t len, uint64_t off)
 }
 
 bool
+fd_write_at(int fd, const void *data, size_t len, uint64_t off)
+{
+	size_t put = 0;
+
+	while (put < len) {
+		ssize_t n = pwrite(fd, (const char *)data + put, len - put,
+		    (off_t)(off + put));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		put += (size_t)n;
+	}
+	return true;
+}
+
+bool
 fd_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "filemap.h"
 
 /* Copies up to LEN bytes of SRC into DST (both at offset 0).  Returns the
@@ -137,7 +138,78 @@ filemap_open(const char *path, const char *scratch_dir, size_t max)
 	m->data = addr;
 	m->len = got;
 	m->droppable = droppable;
+	m->fd = -1;
 	return m;
+}
+
+struct filemap *
+filemap_spill(const char *dir, size_t max)
+{
+	struct filemap *m;
+	void *addr;
+	int fd;
+
+	/* Only a file on the disk: a memfd would keep the words in memory
+	 * all the same, only no longer counted as this process's. */
+	if (dir == NULL || dir[0] == '\0' || max == 0 ||
+	    (fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return NULL;
+	/* Mapping past the end of a file is allowed; only reading there
+	 * would fault, and only what was written is ever read. */
+	addr = mmap(NULL, max, PROT_READ, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED || (m = calloc(1, sizeof(*m))) == NULL) {
+		if (addr != MAP_FAILED)
+			munmap(addr, max);
+		close(fd);
+		return NULL;
+	}
+	atomic_init(&m->refs, 1);
+	m->data = addr;
+	m->len = max;
+	m->droppable = true;
+	m->fd = fd;
+	return m;
+}
+
+const void *
+filemap_append(struct filemap *m, const void *bytes, size_t len)
+{
+	size_t at = m->used;
+
+	if (m->fd < 0 || len > m->len || at > m->len - len ||
+	    (len > 0 && !fd_write_at(m->fd, bytes, len, at)))
+		return NULL;
+	m->used = at + ((len + 7) & ~(size_t)7);
+	if (m->used > m->len)
+		m->used = m->len;
+	return m->data + at;
+}
+
+void
+filemap_sweep_flush(struct filemap_sweep *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++)
+		filemap_drop_pages(s->maps[i]);
+	s->nmaps = 0;
+	s->notes = 0;
+}
+
+void
+filemap_sweep_note(struct filemap_sweep *s, const struct filemap *m)
+{
+	size_t i = 0;
+
+	if (m == NULL || !m->droppable)
+		return;
+	while (i < s->nmaps && s->maps[i] != m)
+		i++;
+	if (i == s->nmaps) {
+		if (s->nmaps == FILEMAP_SWEEP_MAPS)
+			filemap_sweep_flush(s);
+		s->maps[s->nmaps++] = m;
+	}
+	if (++s->notes >= s->every)
+		filemap_sweep_flush(s);
 }
 
 struct filemap *
@@ -155,6 +227,8 @@ filemap_unref(struct filemap *m)
 	    atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	munmap((void *)m->data, m->len);
+	if (m->fd >= 0)
+		close(m->fd);
 	free(m);
 }
 

@@ -40,6 +40,11 @@
 #define RETIRE_SECONDS 2
 /* A temporary file of another writer is left alone this long. */
 #define STALE_TMP_SECONDS 60
+/* Records whose search words are read between two times their pages are
+ * given back, when the whole file's words are read (checked at load,
+ * written at save): a few megabytes of them at once (the kernel maps
+ * 64 KB around each read) rather than 900 MB at 100,000 articles. */
+#define SWEEP_RECORDS 128
 
 struct meta_record {
 	char *name;
@@ -73,6 +78,7 @@ static size_t
 read_records(struct metacache *mc, const char *p, const char *end,
     const uint32_t *words, size_t nwords)
 {
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_RECORDS);
 	size_t dropped = 0;
 
 	while (p < end) {
@@ -82,6 +88,9 @@ read_records(struct metacache *mc, const char *p, const char *end,
 		if (rec != NULL)
 			st = metarecord_get(&p, end, words, nwords, mc->map,
 			    mc->home, &rec->name, &rec->article);
+		/* The checksum read the record's words: the copy's pages
+		 * are given back a slice at a time, never all at once. */
+		filemap_sweep_note(&sweep, mc->map);
 		if (st == METARECORD_OK &&
 		    strmap_get(&mc->records, rec->name) == NULL &&
 		    strmap_put(&mc->records, rec->name, rec))
@@ -91,6 +100,7 @@ read_records(struct metacache *mc, const char *p, const char *end,
 		if (st == METARECORD_END || rec == NULL)
 			break;
 	}
+	filemap_sweep_flush(&sweep);
 	return dropped;
 }
 
@@ -137,10 +147,6 @@ load_file(struct metacache *mc)
 	dropped = read_records(mc, p, end,
 	    (const uint32_t *)(const void *)(data + words_at),
 	    (len - words_at) / sizeof(uint32_t));
-	/* Checking the records read every search word of the copy: give the
-	 * pages back (hundreds of megabytes at 100,000 articles).  The
-	 * search postings build reads them once more, then drops them too. */
-	filemap_drop_pages(mc->map);
 	if (dropped > 0) {
 		log_msg(LOG_WARN, "%s: %zu damaged record%s dropped; %s read from "
 		    "the articles again", path, dropped, dropped == 1 ? "" : "s",
@@ -327,6 +333,7 @@ metacache_free(struct metacache *mc)
 		record_free(value);
 	strmap_release(&mc->records);
 	filemap_unref(mc->map);
+	filemap_unref(mc->spill);
 	article_home_unref(mc->home);
 	free(mc->dir);
 	free(mc->articles_dir);
@@ -424,6 +431,34 @@ keep_body(struct metacache *mc, const struct article *a, char *path,
 	return write_whole(path, a->source, a->source_len);
 }
 
+/* Points COPY's word sets at a copy of A's in the spill file (made on
+ * the first call): the heap then holds none of them, which at 100,000
+ * freshly parsed articles is some 900 MB.  False when there is no spill
+ * or it is full; COPY is left untouched then. */
+static bool
+spill_words(struct metacache *mc, const struct article *a,
+    struct article *copy)
+{
+	const void *terms, *title_terms;
+
+	if (mc->spill == NULL && !mc->no_spill &&
+	    (mc->spill = filemap_spill(mc->dir, META_MAX_FILE)) == NULL)
+		mc->no_spill = true;
+	if (mc->spill == NULL)
+		return false;
+	terms = filemap_append(mc->spill, a->terms.hashes,
+	    a->terms.count * sizeof(uint32_t));
+	title_terms = filemap_append(mc->spill, a->title_terms.hashes,
+	    a->title_terms.count * sizeof(uint32_t));
+	if (terms == NULL || title_terms == NULL)
+		return false;   /* what the spill took is lost space, no harm */
+	copy->terms.hashes = a->terms.count > 0 ? terms : NULL;
+	copy->title_terms.hashes = a->title_terms.count > 0 ? title_terms : NULL;
+	copy->terms.mapped = copy->title_terms.mapped = true;
+	copy->words_map = filemap_ref(mc->spill);
+	return true;
+}
+
 struct article *
 metacache_store(struct metacache *mc, const char *name, const struct article *a)
 {
@@ -454,28 +489,32 @@ metacache_store(struct metacache *mc, const char *name, const struct article *a)
 	copy->author = a->author ? strdup(a->author) : NULL;
 	copy->home = article_home_ref(mc->home);
 	copy->tags = calloc(a->ntags + 1, sizeof(*copy->tags));
-	terms = malloc(a->terms.count * sizeof(uint32_t) + 1);
-	title_terms = malloc(a->title_terms.count * sizeof(uint32_t) + 1);
-	copy->terms.hashes = terms;
-	copy->title_terms.hashes = title_terms;
 	rec->article = copy;
+	if (!spill_words(mc, a, copy)) {
+		terms = malloc(a->terms.count * sizeof(uint32_t) + 1);
+		title_terms = malloc(a->title_terms.count * sizeof(uint32_t) + 1);
+		copy->terms.hashes = terms;
+		copy->title_terms.hashes = title_terms;
+		if (terms != NULL && a->terms.count > 0)
+			memcpy(terms, a->terms.hashes,
+			    a->terms.count * sizeof(uint32_t));
+		if (title_terms != NULL && a->title_terms.count > 0)
+			memcpy(title_terms, a->title_terms.hashes,
+			    a->title_terms.count * sizeof(uint32_t));
+	}
 	rec->name = strdup(name);
 	for (size_t i = 0; copy->tags != NULL && i < a->ntags; i++)
 		copy->tags[i] = strdup(a->tags[i]);
 	if (rec->name == NULL || copy->slug == NULL || copy->title == NULL ||
 	    copy->summary == NULL || (a->author && copy->author == NULL) ||
 	    !metarecord_names_slug(name, a->slug) || copy->tags == NULL ||
-	    copy->terms.hashes == NULL || copy->title_terms.hashes == NULL) {
+	    (copy->terms.hashes == NULL && !copy->terms.mapped) ||
+	    (copy->title_terms.hashes == NULL && !copy->title_terms.mapped)) {
 		if (copy->tags == NULL)
 			copy->ntags = 0;
 		record_free(rec);
 		return NULL;
 	}
-	if (a->terms.count > 0)
-		memcpy(terms, a->terms.hashes, a->terms.count * sizeof(uint32_t));
-	if (a->title_terms.count > 0)
-		memcpy(title_terms, a->title_terms.hashes,
-		    a->title_terms.count * sizeof(uint32_t));
 	old = strmap_remove(&mc->records, name);
 	if (!strmap_put(&mc->records, rec->name, rec)) {
 		record_free(rec);
@@ -530,16 +569,23 @@ static bool
 write_words(int fd, void *ctx)
 {
 	const struct saved *sv = ctx;
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_RECORDS);
 
 	for (size_t i = 0; i < sv->count; i++) {
 		const struct article *a = sv->items[i];
 
+		/* Read through the map of a cache or spill: pages that
+		 * would otherwise all stay counted in this process. */
+		filemap_sweep_note(&sweep, a->words_map);
 		if (!fd_write_all(fd, a->terms.hashes,
 		    a->terms.count * sizeof(uint32_t)) ||
 		    !fd_write_all(fd, a->title_terms.hashes,
-		    a->title_terms.count * sizeof(uint32_t)))
+		    a->title_terms.count * sizeof(uint32_t))) {
+			filemap_sweep_flush(&sweep);
 			return false;
+		}
 	}
+	filemap_sweep_flush(&sweep);
 	return true;
 }
 
@@ -551,6 +597,7 @@ metacache_save(struct metacache *mc, struct xp_error *err)
 	char path[PATH_MAX];
 	struct iovec pieces[3];
 	struct saved sv = { NULL, 0 };
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_RECORDS);
 	uint64_t head[3], nwords = 0;
 	bool ok;
 	const char *key;
@@ -566,10 +613,13 @@ metacache_save(struct metacache *mc, struct xp_error *err)
 	for (size_t i = 0; strmap_next(&mc->records, &i, &key, &value);) {
 		const struct meta_record *r = value;
 
+		/* The record's checksum reads its words (see write_words). */
+		filemap_sweep_note(&sweep, r->article->words_map);
 		if (metarecord_put(&records, &nwords, &scratch, r->name,
 		    r->article))
 			sv.items[sv.count++] = r->article;
 	}
+	filemap_sweep_flush(&sweep);
 	head[0] = META_VERSION;
 	head[1] = sizeof(struct article);
 	head[2] = records.len;

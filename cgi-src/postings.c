@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -19,6 +18,11 @@
 
 /* How many documents go by between two looks at the stop flag. */
 #define STOP_EVERY 512
+/* How many documents' word sets (up to about 9 KB each) are read between
+ * two times their pages are given back: each pass reads every article's
+ * words, and the kernel maps 64 KB around each read, so holding the pages
+ * of all of them would take hundreds of megabytes at 100,000. */
+#define SWEEP_DOCS 128
 
 struct term {
 	uint32_t hash;      /* 24 bits */
@@ -36,13 +40,11 @@ struct term {
 struct field {
 	struct term *terms;     /* open addressing, a power of two */
 	size_t terms_cap, nterms;
-	uint8_t *region;        /* data and bits, while in memory */
-	size_t mapped_len;      /* > 0 while region maps the file */
+	uint8_t *region;        /* data and bits, when in memory */
 	int fd;                 /* the file, or -1: in memory */
-	uint8_t *data;          /* the lists (NULL once in the file) */
-	size_t data_len;
-	uint8_t *bits;          /* a byte per (word, document), in list order */
-	size_t bits_len;
+	size_t data_len;        /* the lists */
+	size_t bits_len;        /* then a byte per (word, document), in list
+	                           order */
 };
 
 struct postings {
@@ -170,18 +172,25 @@ terms_grow(struct field *f)
 static bool
 count_terms(struct postings *p, const atomic_bool *stop)
 {
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_DOCS);
 	struct field *f = &p->all;
+	bool ok = true;
 
-	for (uint32_t d = 0; d < p->ndocs; d++) {
+	for (uint32_t d = 0; ok && d < p->ndocs; d++) {
 		const struct term_set *set = words_of(p->docs[d]);
 
-		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
-			return false;
-		for (size_t k = 0; k < set->count; k++) {
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop)) {
+			ok = false;
+			break;
+		}
+		filemap_sweep_note(&sweep, p->docs[d]->words_map);
+		for (size_t k = 0; ok && k < set->count; k++) {
 			struct term *t;
 
-			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f))
-				return false;
+			if ((f->nterms + 1) * 2 > f->terms_cap && !terms_grow(f)) {
+				ok = false;
+				break;
+			}
 			t = term_slot(f->terms, f->terms_cap, set->hashes[k] >> 8);
 			if (t->df == 0) {
 				t->hash = set->hashes[k] >> 8;
@@ -194,55 +203,50 @@ count_terms(struct postings *p, const atomic_bool *stop)
 			t->df++;
 		}
 	}
-	return true;
+	filemap_sweep_flush(&sweep);
+	return ok;
 }
 
-/* LEN zeroed bytes for F's lists: in a file of our own in DIR, mapped
- * while it is filled, when DIR is given and lets us; else in memory. */
-static uint8_t *
+/* Room for LEN zeroed bytes of F's lists: a file of our own in DIR (its
+ * size set, its pages untouched) when DIR is given and lets us, else
+ * memory.  False when out of memory. */
+static bool
 region_alloc(struct field *f, size_t len, const char *dir)
 {
 	int fd = -1;
-	void *m;
 
 	f->fd = -1;
 	/* O_TMPFILE: a file with no name, which no other process can open,
 	 * let alone change, and which goes with the last descriptor. */
 	if (dir != NULL && dir[0] != '\0' &&
 	    (fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0 &&
-	    ftruncate(fd, (off_t)len + 1) == 0 &&
-	    (m = mmap(NULL, len + 1, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-	    0)) != MAP_FAILED) {
+	    ftruncate(fd, (off_t)len + 1) == 0) {
 		f->fd = fd;
-		f->mapped_len = len + 1;
-		return m;
+		return true;
 	}
 	if (fd >= 0)
 		close(fd);
-	return calloc(len + 1, 1);
-}
-
-/* Lets go of the mapping once the lists are written: the page cache
- * keeps what searches read, and this process's memory none of it. */
-static void
-region_settle(struct field *f)
-{
-	if (f->mapped_len == 0)
-		return;
-	munmap(f->region, f->mapped_len);
-	f->mapped_len = 0;
-	f->region = f->data = f->bits = NULL;
+	return (f->region = calloc(len + 1, 1)) != NULL;
 }
 
 static void
 region_free(struct field *f)
 {
-	if (f->mapped_len > 0)
-		munmap(f->region, f->mapped_len);
-	else
-		free(f->region);
+	free(f->region);
 	if (f->fd >= 0)
 		close(f->fd);
+}
+
+/* Writes LEN bytes at OFF of F's region.  False when the file refuses. */
+static bool
+region_put(struct field *f, uint64_t off, const uint8_t *bytes, size_t len)
+{
+	if (len == 0)
+		return true;
+	if (f->fd >= 0)
+		return fd_write_at(f->fd, bytes, len, off);
+	memcpy(f->region + off, bytes, len);
+	return true;
 }
 
 /* LEN bytes at OFF of F's region: borrowed from memory, or read from the
@@ -262,19 +266,117 @@ region_bytes(const struct field *f, uint64_t off, size_t len, uint8_t **owned)
 	return *owned;
 }
 
+/* What pass two gathers of one word before writing it out: the tail of
+ * its list and of its bits.  Each word's list and bits fill in order
+ * (documents come in order), so a few hundred bytes a word written in
+ * runs cost little, where writing through a map of the whole file left
+ * every page of it counted in this process (250 MB at 100,000
+ * articles): each document touches a page of every list it is in. */
+struct stage {
+	uint64_t at;            /* where this word's room starts in gather */
+	uint32_t list_cap, bits_cap;
+	uint32_t list_n, bits_n;  /* bytes gathered */
+	uint32_t list_from;     /* a bitmap's byte the gathered ones start at */
+};
+
+/* The most a word gathers of its list, and of its bits, before writing. */
+#define STAGE_BYTES 1024u
+
+static uint32_t
+min_u32(size_t a, uint32_t b)
+{
+	return a < b ? (uint32_t)a : b;
+}
+
+/* Writes what S gathered of T's list to F, and empties it. */
+static bool
+stage_flush_list(struct field *f, const struct term *t, struct stage *s,
+    uint8_t *gather)
+{
+	uint8_t *list = gather + s->at;
+	bool ok = region_put(f, t->off + (t->bitmap ? s->list_from :
+	    t->len - s->list_n), list, s->list_n);
+
+	memset(list, 0, s->list_n);
+	s->list_n = 0;
+	return ok;
+}
+
+/* Writes what S gathered of T's bits to F, and empties it. */
+static bool
+stage_flush_bits(struct field *f, const struct term *t, struct stage *s,
+    uint8_t *gather)
+{
+	bool ok = region_put(f, f->data_len + t->bits_off + t->last_bits -
+	    s->bits_n, gather + s->at + s->list_cap, s->bits_n);
+
+	s->bits_n = 0;
+	return ok;
+}
+
+/* Adds document D, where T's word has BITS, to T's list and bits. */
+static bool
+stage_add(struct field *f, struct term *t, struct stage *s, uint8_t *gather,
+    uint32_t d, uint8_t bits)
+{
+	uint8_t *list = gather + s->at;
+
+	if (s->bits_n == s->bits_cap && !stage_flush_bits(f, t, s, gather))
+		return false;
+	list[s->list_cap + s->bits_n++] = bits;
+	t->last_bits++;
+	if (t->bitmap) {
+		/* Bytes before D's are final: a bitmap moves on whole. */
+		if (d / 8 >= s->list_from + s->list_cap) {
+			if (!stage_flush_list(f, t, s, gather))
+				return false;
+			s->list_from = d / 8;
+		}
+		list[d / 8 - s->list_from] |= (uint8_t)(1u << (d % 8));
+		if (d / 8 - s->list_from + 1 > s->list_n)
+			s->list_n = d / 8 - s->list_from + 1;
+	} else {
+		uint32_t v = t->len == 0 ? d : d - t->last;
+		uint32_t n = (uint32_t)varint_len(v);
+
+		if (s->list_n + n > s->list_cap &&
+		    !stage_flush_list(f, t, s, gather))
+			return false;
+		varint_put(list + s->list_n, v);
+		s->list_n += n;
+		t->len += n;
+		t->last = d;
+	}
+	return true;
+}
+
 /* Pass two: lay the lists out, each in its smaller form, and fill them. */
 static bool
 fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 {
+	struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(SWEEP_DOCS);
 	struct field *f = &p->all;
 	size_t bitmap_len = (p->ndocs + 7) / 8, off = 0, bits_off = 0;
+	size_t gather_len = 0;
+	struct stage *stages;
+	uint8_t *gather;
+	bool ok = true;
 
+	if ((stages = calloc(f->terms_cap + 1, sizeof(*stages))) == NULL)
+		return false;
 	for (size_t i = 0; i < f->terms_cap; i++) {
 		struct term *t = &f->terms[i];
 
 		if (t->df == 0)
 			continue;
 		t->bitmap = t->len >= bitmap_len;
+		/* Its whole list when smaller: then at least the 5 bytes of
+		 * any varint in it. */
+		stages[i].list_cap = min_u32(t->bitmap ? bitmap_len : t->len,
+		    STAGE_BYTES);
+		stages[i].bits_cap = min_u32(t->df, STAGE_BYTES);
+		stages[i].at = gather_len;
+		gather_len += stages[i].list_cap + stages[i].bits_cap;
 		t->off = off;
 		off += t->bitmap ? bitmap_len : t->len;
 		t->bits_off = bits_off;
@@ -284,32 +386,38 @@ fill_terms(struct postings *p, const atomic_bool *stop, const char *dir)
 	}
 	f->data_len = off;
 	f->bits_len = bits_off;
-	if ((f->region = region_alloc(f, off + bits_off, dir)) == NULL)
+	if ((gather = calloc(gather_len + 1, 1)) == NULL ||
+	    !region_alloc(f, off + bits_off, dir)) {
+		free(gather);
+		free(stages);
 		return false;
-	f->data = f->region;
-	f->bits = f->region + off;
-	for (uint32_t d = 0; d < p->ndocs; d++) {
+	}
+	for (uint32_t d = 0; ok && d < p->ndocs; d++) {
 		const struct term_set *set = words_of(p->docs[d]);
 
-		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop))
-			return false;
-		for (size_t k = 0; k < set->count; k++) {
+		if (stop != NULL && d % STOP_EVERY == 0 && atomic_load(stop)) {
+			ok = false;
+			break;
+		}
+		filemap_sweep_note(&sweep, p->docs[d]->words_map);
+		for (size_t k = 0; ok && k < set->count; k++) {
 			struct term *t = term_slot(f->terms, f->terms_cap,
 			    set->hashes[k] >> 8);
-			uint8_t *list = f->data + t->off;
 
-			/* Documents come in order: the bits are in list order. */
-			f->bits[t->bits_off + t->last_bits++] =
-			    (uint8_t)(set->hashes[k] & 0xFFu);
-			if (t->bitmap) {
-				list[d / 8] |= (uint8_t)(1u << (d % 8));
-			} else {
-				t->len += (uint32_t)varint_put(list + t->len,
-				    t->len == 0 ? d : d - t->last);
-				t->last = d;
-			}
+			ok = stage_add(f, t, &stages[t - f->terms], gather, d,
+			    (uint8_t)(set->hashes[k] & 0xFFu));
 		}
 	}
+	filemap_sweep_flush(&sweep);
+	for (size_t i = 0; ok && i < f->terms_cap; i++)
+		if (f->terms[i].df != 0)
+			ok = stage_flush_list(f, &f->terms[i], &stages[i],
+			    gather) && stage_flush_bits(f, &f->terms[i],
+			    &stages[i], gather);
+	free(gather);
+	free(stages);
+	if (!ok)
+		return false;
 	for (size_t i = 0; i < f->terms_cap; i++)
 		if (f->terms[i].bitmap)
 			f->terms[i].len = (uint32_t)bitmap_len;
@@ -366,14 +474,6 @@ postings_build_in(struct article *const *docs, size_t n,
 		    UINT16_MAX : docs[i]->word_count);
 	if (!count_terms(p, stop) || !fill_terms(p, stop, dir))
 		goto fail;
-	region_settle(&p->all);
-	/* Every word set was just read, most of them from the metadata
-	 * cache's mapped file; searches read the postings now, so those
-	 * pages need not stay counted in this process. */
-	for (size_t i = 0; i < p->ndocs; i++)
-		if (p->docs[i]->words_map != NULL && (i == 0 ||
-		    p->docs[i]->words_map != p->docs[i - 1]->words_map))
-			filemap_drop_pages(p->docs[i]->words_map);
 	return p;
 fail:
 	postings_unref(p);

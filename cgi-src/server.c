@@ -90,7 +90,12 @@ server_load(struct server *s, struct xp_error *err)
 {
 	enum xp_status st;
 
-	if ((st = folder_scan(s->folder, err)) != XP_OK)
+	/* A first scan writes the whole metadata cache (seconds at 100,000
+	 * articles): the site is served first, saved after (server_save). */
+	s->folder->defer_save = true;
+	st = folder_scan(s->folder, err);
+	s->folder->defer_save = false;
+	if (st != XP_OK)
 		return st;
 	if (!server_publish(s))
 		return xp_error_set(err, XP_ERR_NOMEM, s->cfg->articles_dir, 0,
@@ -102,14 +107,22 @@ server_load(struct server *s, struct xp_error *err)
 	return XP_OK;
 }
 
+void
+server_save(struct server *s)
+{
+	folder_save(s->folder);
+}
+
 enum xp_status
 server_init(struct server *s, struct config *cfg, struct xp_error *err)
 {
 	enum xp_status st;
 
-	if ((st = server_open(s, cfg, err)) != XP_OK)
+	if ((st = server_open(s, cfg, err)) != XP_OK ||
+	    (st = server_load(s, err)) != XP_OK)
 		return st;
-	return server_load(s, err);
+	server_save(s);
+	return XP_OK;
 }
 
 bool

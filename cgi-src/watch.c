@@ -442,6 +442,7 @@ first_load(struct server *s, bool *folder_missing)
 	log_msg(LOG_INFO, "%s: %zu articles loaded in %.2f s",
 	    s->cfg->articles_dir, site->index->count, secs);
 	site_unref(site);
+	server_save(s);
 	return true;
 }
 

@@ -16,4 +16,8 @@ bool fd_read_at(int fd, void *buf, size_t len, uint64_t off);
 /* Writes the LEN bytes of DATA to FD.  Returns false on an error. */
 bool fd_write_all(int fd, const void *data, size_t len);
 
+/* Writes all LEN bytes of DATA at offset OFF of FD (pwrite); false on an
+ * error. */
+bool fd_write_at(int fd, const void *data, size_t len, uint64_t off);
+
 #endif

@@ -24,6 +24,9 @@ struct filemap {
 	const char *data;   /* page-aligned, LEN bytes, read-only */
 	size_t len;
 	bool droppable;     /* backed by our unnamed file: pages may go */
+	int fd;             /* a spill's file, appended to; else -1 */
+	size_t used;        /* a spill's bytes written so far (len is the
+	                       room reserved for it) */
 };
 
 /* Copies the regular file PATH (at most MAX bytes; a symbolic link, FIFO
@@ -39,6 +42,42 @@ struct filemap *filemap_open(const char *path, const char *scratch_dir,
  * such as building the search postings.  Does nothing for a copy in
  * private memory, which has nowhere to be read back from. */
 void filemap_drop_pages(const struct filemap *m);
+
+/* An empty unnamed file in DIR, mapped read-only with room for MAX
+ * bytes (address space only), that filemap_append fills: where a cold
+ * start puts the search words it parses, so that they live in the page
+ * cache, which the kernel can write back and take, rather than in this
+ * process's heap.  Returns it with one reference, or NULL when DIR cannot
+ * hold such a file (the caller keeps the words in memory then). */
+struct filemap *filemap_spill(const char *dir, size_t max);
+
+/* Writes LEN bytes of BYTES at the end of the spill M (offsets kept a
+ * multiple of 8) and returns where they are in M's map: read-only, valid
+ * as long as M is.  NULL when M is full or the write fails.  One thread
+ * at a time appends; any may read what was appended before. */
+const void *filemap_append(struct filemap *m, const void *bytes, size_t len);
+
+/* The maps a long pass reads (each word set of 100,000 articles, say),
+ * given back to the kernel every so many reads, so that the pass holds a
+ * window of them in this process rather than all it has read. */
+#define FILEMAP_SWEEP_MAPS 4
+struct filemap_sweep {
+	const struct filemap *maps[FILEMAP_SWEEP_MAPS];
+	size_t nmaps;
+	size_t notes;     /* reads noted since the last drop */
+	size_t every;     /* reads between two drops */
+};
+
+/* A sweep that drops what was read every EVERY reads. */
+#define FILEMAP_SWEEP_INIT(EVERY) { .every = (EVERY) }
+
+/* Notes a read from M (NULL: memory of our own, nothing to note); drops
+ * the pages of the maps noted when EVERY reads have been, or when a new
+ * map would not fit in the list. */
+void filemap_sweep_note(struct filemap_sweep *s, const struct filemap *m);
+
+/* Drops the pages of every map noted, and forgets them. */
+void filemap_sweep_flush(struct filemap_sweep *s);
 
 struct filemap *filemap_ref(struct filemap *m);
 /* Drops one reference; the last unmaps.  NULL is fine. */

@@ -43,6 +43,9 @@ struct folder {
 	 * large folder takes long enough to hold up a SIGTERM. */
 	const atomic_bool *stop;
 	unsigned long parse_batches;  /* parsed by scans so far */
+	/* A scan leaves the metadata cache's save to folder_save: a server
+	 * serves the folder first and saves after (seconds at 100,000). */
+	bool defer_save;
 };
 
 /* Returns a new, empty folder for DIR (caller frees with folder_free);
@@ -56,6 +59,10 @@ void folder_free(struct folder *f);
  * XP_ERR_IO (with ERR) when the folder itself cannot be read: what was
  * loaded before stays as it was. */
 enum xp_status folder_scan(struct folder *f, struct xp_error *err);
+
+/* Writes the metadata cache, when one is in use and anything changed;
+ * a failure is reported (the cache is only an accelerator). */
+void folder_save(struct folder *f);
 
 /* Looks at one directory entry NAME again (it changed, appeared or went
  * away).  Returns true when the published set changed. */

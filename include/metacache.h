@@ -31,6 +31,10 @@ struct metacache {
 	char *articles_dir;      /* where the files the records describe live */
 	struct article_home *home; /* both, as the articles hold them */
 	struct filemap *map;     /* the cache file, mapped; NULL when none */
+	struct filemap *spill;   /* the search words of the articles stored
+	                            since, in a file of our own; NULL before
+	                            the first store, or when none can be */
+	bool no_spill;           /* none could be: words stay in memory */
 	struct strmap records;   /* file name -> struct meta_record */
 	bool dirty;              /* differs from the file on disk */
 	struct retired_body *retired; /* kept bodies to delete soon */

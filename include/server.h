@@ -40,7 +40,7 @@ struct server {
 };
 
 /* Loads CFG's articles and stylesheets and publishes the first site:
- * server_open, then server_load.  Problems with single articles are
+ * server_open, server_load, then server_save.  Problems with single articles are
  * logged and skipped; a missing folder or a stylesheet that does not
  * compile fails, with ERR.  Takes a reference on CFG.  server_release
  * undoes it, also after a failure. */
@@ -57,6 +57,11 @@ enum xp_status server_open(struct server *s, struct config *cfg,
  * server loaded.  Run by the thread that loads; ERR when the folder
  * cannot be read (nothing changes then). */
 enum xp_status server_load(struct server *s, struct xp_error *err);
+
+/* Writes the metadata cache the first server_load filled: it leaves that
+ * to after the site is served (seconds at 100,000 articles).  Run by the
+ * thread that loads, after server_load. */
+void server_save(struct server *s);
 
 /* Waits up to MS milliseconds for the first server_load; true once it
  * has happened.  Safe from any thread. */

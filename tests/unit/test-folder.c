@@ -453,6 +453,53 @@ test_cache_forgets_deleted(void **state)
 	free(cache);
 }
 
+/* A scan told to defer its save (a server's first, which serves before
+ * it saves) leaves the cache file unwritten until folder_save, then it
+ * holds every record; by default a scan saves as before. */
+static void
+test_deferred_save(void **state)
+{
+	static const struct {
+		bool defer;
+		bool on_disk_after_scan;
+	} rows[] = { { false, true }, { true, false } };
+
+	(void)state;
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		char *dir = unit_tempdir(), *cache = unit_tempdir(), path[4096];
+		struct xp_error err;
+		struct metacache *mc = metacache_open(cache, dir, &err), *back;
+		struct folder *f = folder_new(dir, 65536, NULL, NULL);
+		struct stat st;
+
+		assert_true(unit_write(dir, "a.xml",
+		    article_xml("A", "2026-01-01"), (size_t)-1));
+		assert_true(unit_write(dir, "b.xml",
+		    article_xml("B", "2026-01-02"), (size_t)-1));
+		assert_non_null(mc);
+		assert_non_null(f);
+		folder_use_metacache(f, mc);
+		f->defer_save = rows[i].defer;
+		assert_int_equal(folder_scan(f, &err), XP_OK);
+		snprintf(path, sizeof(path), "%s/metadata", cache);
+		CHECK((stat(path, &st) == 0) == rows[i].on_disk_after_scan,
+		    "row %zu: cache file %s after the scan", i,
+		    rows[i].on_disk_after_scan ? "missing" : "written");
+		folder_save(f);
+		back = metacache_open(cache, dir, &err);
+		assert_non_null(back);
+		CHECK(back->records.count == 2, "row %zu: %zu records saved", i,
+		    back->records.count);
+		metacache_free(back);
+		folder_free(f);
+		unit_rmtree(dir);
+		unit_rmtree(cache);
+		free(dir);
+		free(cache);
+	}
+	CHECK_DONE();
+}
+
 /* Files over max_bytes are problems, reported as such. */
 static void
 test_too_big(void **state)
@@ -491,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_folder_vanishes),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_cache_forgets_deleted),
+		cmocka_unit_test(test_deferred_save),
 	};
 
 	xmlInitParser();

@@ -333,10 +333,117 @@ test_filemap_private(void **state)
 	CHECK_DONE();
 }
 
+/* A spill takes appends up to its room, each readable at once through the
+ * map and after its pages are given back (swept); past the room, or with
+ * no folder to put the file in, there is none and words stay in memory. */
+static void
+test_spill(void **state)
+{
+	static const struct {
+		size_t room;           /* bytes reserved */
+		size_t lens[4];        /* appends, in bytes; 0 ends */
+		bool fits[4];          /* whether each is taken */
+	} rows[] = {
+		{ 1 << 20, { 12, 4096, 5, 0 }, { true, true, true } },
+		{ 64, { 40, 24, 1, 0 }, { true, true, false } },
+		{ 16, { 17, 16, 0 }, { false, true } },
+		{ 4096, { 0, 8, 0 }, { true, true } },   /* an empty set */
+	};
+	char *dir = unit_tempdir(), bytes[8192];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (char)(i * 7 + 3);
+	CHECK(filemap_spill(NULL, 4096) == NULL, "a spill without a folder");
+	CHECK(filemap_spill("/nonexistent", 4096) == NULL, "a spill nowhere");
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		struct filemap *m = filemap_spill(dir, rows[i].room);
+		struct filemap_sweep sweep = FILEMAP_SWEEP_INIT(2);
+		const char *at[4] = { NULL };
+
+		CHECK(m != NULL && m->droppable, "row %zu: no spill", i);
+		if (m == NULL)
+			continue;
+		for (size_t k = 0; k < 4 && (k == 0 || rows[i].lens[k]); k++) {
+			at[k] = filemap_append(m, bytes + k, rows[i].lens[k]);
+			CHECK((at[k] != NULL) == rows[i].fits[k],
+			    "row %zu append %zu: taken %d", i, k, at[k] != NULL);
+			CHECK(at[k] == NULL || (uintptr_t)at[k] % 8 == 0,
+			    "row %zu append %zu: not aligned", i, k);
+			filemap_sweep_note(&sweep, m);
+		}
+		filemap_sweep_flush(&sweep);
+		for (size_t k = 0; k < 4; k++)
+			CHECK(at[k] == NULL || memcmp(at[k], bytes + k,
+			    rows[i].lens[k]) == 0,
+			    "row %zu append %zu: read back different", i, k);
+		filemap_unref(m);
+	}
+	unit_rmtree(dir);
+	free(dir);
+	CHECK_DONE();
+}
+
+/* A parsed article's words go to the cache's spill, not the heap, and
+ * come back the same from the twin, from the file a save writes, and
+ * after the spill's pages are given back. */
+static void
+test_store_spills_words(void **state)
+{
+	struct fixture fx;
+	struct xp_error err;
+	struct metacache *mc;
+
+	(void)state;
+	setup(&fx);
+	for (size_t i = 0; i < NARTICLES; i++) {
+		struct article *a = NULL, *twin, *back;
+		char *dir2 = unit_tempdir();
+
+		assert_int_equal(article_load(fx.dir, articles[i].name, 65536, &a,
+		    NULL, &err), XP_OK);
+		mc = metacache_open(dir2, fx.dir, &err);
+		assert_non_null(mc);
+		twin = metacache_store(mc, articles[i].name, a);
+		assert_non_null(twin);
+		CHECK(twin->terms.mapped && twin->words_map == mc->spill &&
+		    mc->spill != NULL, "%s: words kept in the heap",
+		    articles[i].name);
+		filemap_drop_pages(mc->spill);
+		CHECK(twin->terms.count == a->terms.count && a->terms.count > 0 &&
+		    memcmp(twin->terms.hashes, a->terms.hashes,
+		    a->terms.count * sizeof(uint32_t)) == 0,
+		    "%s: spilled words differ", articles[i].name);
+		assert_int_equal(metacache_save(mc, &err), XP_OK);
+		metacache_free(mc);
+		mc = metacache_open(dir2, fx.dir, &err);
+		assert_non_null(mc);
+		back = metacache_lookup(mc, articles[i].name, &a->stamp);
+		CHECK(back != NULL && back->terms.count == a->terms.count &&
+		    memcmp(back->terms.hashes, a->terms.hashes,
+		    a->terms.count * sizeof(uint32_t)) == 0,
+		    "%s: words read back differ", articles[i].name);
+		article_unref(back);
+		metacache_free(mc);
+		/* The twin outlives its cache: the spill is its to hold. */
+		CHECK(memcmp(twin->terms.hashes, a->terms.hashes,
+		    a->terms.count * sizeof(uint32_t)) == 0,
+		    "%s: words lost with the cache", articles[i].name);
+		article_unref(twin);
+		article_unref(a);
+		unit_rmtree(dir2);
+		free(dir2);
+	}
+	teardown(&fx);
+	CHECK_DONE();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spill),
+		cmocka_unit_test(test_store_spills_words),
 		cmocka_unit_test(test_patched_records),
 		cmocka_unit_test(test_damaged_anywhere),
 		cmocka_unit_test(test_filemap_private),
