@@ -205,7 +205,18 @@ def start_engine(binary, sock, env_extra, log, group=None, conf=""):
     _procs.append(p)
     wait_for(lambda: os.path.exists(sock) and can_connect_unix(sock), 15, p,
              "xsltpress on %s" % sock, log)
+    # It listens before it has read its folder and answers 503 meanwhile:
+    # the checks start once it has, as a person would after the first 503.
+    wait_for(lambda: loaded(sock), 30, p, "xsltpress on %s to load its folder" % sock, log)
     return p
+
+
+def loaded(sock):
+    """True once the engine on SOCK answers anything but 503."""
+    try:
+        return stk.run_cgi_fcgi(types.SimpleNamespace(sock=sock), "HEAD", "/", timeout=10).status != 503
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return False
 
 
 def start_nginx(d, http_body, port, log_name="nginx", full_conf=None):
