@@ -48,6 +48,7 @@ Environment (all optional):
 
 import difflib
 import glob
+import hashlib
 import json
 import math
 import os
@@ -166,10 +167,13 @@ def machine_description():
 # -- corpus -------------------------------------------------------------------
 
 def corpus(n):
-    """build/bench/corpus-N, generated once (a stamp records the generator)."""
+    """build/bench/corpus-N, generated once (a stamp records the generator's
+    content, not its time: a checkout's fresh file times must not make a
+    corpus that other worktrees share be written again)."""
     d = os.path.join(BUILD, "bench", "corpus-%d" % n)
     gen = os.path.join(HERE, "gen-corpus.py")
-    stamp_want = "%d %d" % (n, os.stat(gen).st_mtime_ns)
+    with open(gen, "rb") as f:
+        stamp_want = "%d %s" % (n, hashlib.sha256(f.read()).hexdigest())
     stamp = os.path.join(BUILD, "bench", "corpus-%d.stamp" % n)
     try:
         if open(stamp).read() == stamp_want and os.path.isdir(d):
