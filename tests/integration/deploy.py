@@ -1113,9 +1113,10 @@ class Deploy:
             return
         d = mkdtemp("user")
         sock = os.path.join(d, "xsltpress.sock")
-        p = start_engine(self.bin, sock, {"XSLTPRESS_ARTICLES_DIR": self.articles_dir,
-                                          "XSLTPRESS_USER": "www-data"},
-                         os.path.join(d, "engine.log"), conf=stk.default_conf() or "")
+        # the site www-data can read: the checkout may be closed to it (a
+        # CI clone in a 0700 temp dir), and the folder is read after the drop
+        p = start_engine(self.bin, sock, {"XSLTPRESS_USER": "www-data"},
+                         os.path.join(d, "engine.log"), conf=engine_conf(d, "http://127.0.0.1"))
 
         def dropped():
             st = os.stat(sock)
