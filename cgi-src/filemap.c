@@ -36,20 +36,13 @@ copy_fd(int src, int dst, size_t len)
 	/* Not between these two files: through a buffer, from DONE on. */
 	while (done < len) {
 		size_t want = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		size_t put = 0;
 
 		if ((n = pread(src, chunk, want, (off_t)done)) < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n == 0 ? done : (size_t)-1;
-		while (put < (size_t)n) {
-			ssize_t w = pwrite(dst, chunk + put, (size_t)n - put,
-			    (off_t)(done + put));
-
-			if (w < 0 && errno != EINTR)
-				return (size_t)-1;
-			put += w > 0 ? (size_t)w : 0;
-		}
+		if (!fd_write_at(dst, chunk, (size_t)n, done))
+			return (size_t)-1;
 		done += (size_t)n;
 	}
 	return done;

@@ -40,6 +40,7 @@
 #include "fdio.h"
 #include "hash.h"
 #include "positions.h"
+#include "varint.h"
 
 #define POS_MAGIC "xsltpress-search\n"
 #define POS_VERSION 3u   /* 2: word-wise stream checksums; 3: pairs */
@@ -587,34 +588,23 @@ read_pair_list(const struct positions *p, const struct pos_pair *e,
     uint64_t *bits)
 {
 	unsigned char *list = malloc((size_t)e->bytes + 1);
+	const uint8_t *at = list, *end = list + e->bytes;
 	uint64_t doc = 0;
-	size_t at = 0;
-	uint32_t k = 0;
+	uint32_t k = 0, v;
 	bool ok = list != NULL && fd_read_at(p->fd, list, e->bytes,
 	    p->pairs_at + e->off) && checksum32(list, e->bytes) == e->checksum;
 
 	for (; ok && k < e->n; k++) {
-		uint64_t v = 0;
-		unsigned shift = 0;
-
-		do {
-			if (at == e->bytes || shift > 28) {
-				ok = false;
-				break;
-			}
-			v |= (uint64_t)(list[at] & 0x7Fu) << shift;
-			shift += 7;
-		} while (list[at++] & 0x80u);
 		/* after the first, a delta of at least one */
-		doc = k == 0 ? v : doc + v;
-		if (!ok || (k > 0 && v == 0) || doc >= p->ndocs) {
+		if (!varint_read(&at, end, &v) || (k > 0 && v == 0) ||
+		    (doc = k == 0 ? v : doc + v) >= p->ndocs) {
 			ok = false;
 			break;
 		}
 		bits[doc / 64] |= UINT64_C(1) << (doc % 64);
 	}
 	free(list);
-	return ok && at == e->bytes;
+	return ok && at == end;
 }
 
 struct positions_pairs *
@@ -1027,9 +1017,8 @@ list_pairs(struct pairs_acc *acc, const uint16_t *s, size_t n, uint32_t doc,
 	for (size_t i = 0; i + 1 < n && !acc->failed; i++) {
 		uint16_t a = s[i], b = s[i + 1];
 		struct pair_acc *e;
-		uint32_t v;
-		unsigned char bytes[5];
-		size_t len = 0;
+		unsigned char bytes[VARINT_MAX];
+		size_t len;
 
 		/* the gap is never common: no pair spans two fields */
 		if (!acc_common(acc, a) || !acc_common(acc, b))
@@ -1051,12 +1040,7 @@ list_pairs(struct pairs_acc *acc, const uint16_t *s, size_t n, uint32_t doc,
 			e->n = POS_UNLISTED;
 			continue;
 		}
-		v = e->n == 0 ? doc : doc - e->last;
-		do {
-			bytes[len++] = (unsigned char)((v & 0x7Fu) |
-			    (v > 0x7Fu ? 0x80u : 0));
-			v >>= 7;
-		} while (v != 0);
+		len = varint_put(bytes, e->n == 0 ? doc : doc - e->last);
 		buf_append(&e->list, bytes, len);
 		if (e->list.failed)
 			acc->failed = true;

@@ -15,6 +15,7 @@
 #include "fdio.h"
 #include "positions.h"
 #include "postings.h"
+#include "varint.h"
 
 /* How many documents go by between two looks at the stop flag. */
 #define STOP_EVERY 512
@@ -82,49 +83,6 @@ mix_ptr(const void *p)
 	v *= 0xff51afd7ed558ccdull;
 	v ^= v >> 33;
 	return (size_t)v;
-}
-
-static size_t
-varint_len(uint32_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static size_t
-varint_put(uint8_t *out, uint32_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
-/* Reads a varint at *AT, which stops before END. */
-static uint32_t
-varint_get(const uint8_t **at, const uint8_t *end)
-{
-	uint32_t v = 0;
-	unsigned shift = 0;
-
-	while (*at < end) {
-		uint8_t b = *(*at)++;
-
-		v |= (uint32_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-		shift += 7;
-	}
-	return v;
 }
 
 /* The slot of HASH in TERMS (CAP slots): its own, or the empty one it
