@@ -31,17 +31,13 @@ static char articles_dir[512], cache_dir[512], meta_path[600];
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/dev/shm/xp-fuzz-metacache.XXXXXX";
-	char tmpl2[] = "/tmp/xp-fuzz-metacache.XXXXXX";
-	char *root;
+	char root[64];
 
 	(void)argc;
 	(void)argv;
 	xmlInitParser();
 	log_set_level(LOG_ERROR);
-	/* In memory when it can: every input is written as a file. */
-	if ((root = mkdtemp(tmpl)) == NULL && (root = mkdtemp(tmpl2)) == NULL)
-		abort();
+	fuzz_scratch_dir("metacache", root, sizeof(root));
 	snprintf(articles_dir, sizeof(articles_dir), "%s/articles", root);
 	snprintf(cache_dir, sizeof(cache_dir), "%s/cache", root);
 	snprintf(meta_path, sizeof(meta_path), "%s/metadata", cache_dir);

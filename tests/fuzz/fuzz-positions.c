@@ -89,19 +89,15 @@ write_seed(const char *out)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/dev/shm/xp-fuzz-positions.XXXXXX";
-	char tmpl2[] = "/tmp/xp-fuzz-positions.XXXXXX";
+	char root[64];
 	struct search_words *w;
-	char *root;
 	const char *seed = getenv("XP_FUZZ_POSITIONS_SEED");
 
 	(void)argc;
 	(void)argv;
 	xmlInitParser();
 	log_set_level(LOG_ERROR);
-	/* In memory when it can: every input is written as a file. */
-	if ((root = mkdtemp(tmpl)) == NULL && (root = mkdtemp(tmpl2)) == NULL)
-		abort();
+	fuzz_scratch_dir("positions", root, sizeof(root));
 	snprintf(dir, sizeof(dir), "%s/cache", root);
 	snprintf(again_dir, sizeof(again_dir), "%s/again", root);
 	snprintf(path, sizeof(path), "%s/search", dir);
