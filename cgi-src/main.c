@@ -332,6 +332,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	config_free(cfg);   /* the server holds its own reference */
+	/* An export or a render may run for minutes: longer than a lease
+	 * may hold writers back.  A server copies once confined (watch.c). */
+	if (!fastcgi && !as_cgi)
+		server_copy_cache_aside(&server);
 
 	if (argc == 2 && strcmp(argv[0], "export") == 0) {
 		if (export_site(&server, argv[1], &err) != XP_OK) {

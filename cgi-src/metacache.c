@@ -42,9 +42,11 @@
 #define STALE_TMP_SECONDS 60
 /* Records whose search words are read between two times their pages are
  * given back, when the whole file's words are read (checked at load,
- * written at save): a few megabytes of them at once (the kernel maps
- * 64 KB around each read) rather than 900 MB at 100,000 articles. */
-#define SWEEP_RECORDS 128
+ * written at save): a few megabytes of them at once rather than 900 MB at
+ * 100,000 articles.  The kernel maps 64 KB around each read, or the whole
+ * folio holding it: up to 1-2 MB for a file written in large pieces
+ * (Linux 6.18), hence 16 rather than 128 (peak 147 MB against 258). */
+#define SWEEP_RECORDS 16
 
 struct meta_record {
 	char *name;
@@ -104,9 +106,9 @@ read_records(struct metacache *mc, const char *p, const char *end,
 	return dropped;
 }
 
-/* Copies DIR/metadata (never mapped in place: see filemap.h) and reads
- * its records.  Articles read from it point into the copy for their
- * search words and hold a reference to it. */
+/* Maps DIR/metadata (under a lease until copied aside: see filemap.h)
+ * and reads its records.  Articles read from it point into the map for
+ * their search words and hold a reference to it. */
 static void
 load_file(struct metacache *mc)
 {
@@ -198,6 +200,13 @@ metacache_open(const char *dir, const char *articles_dir,
 	}
 	load_file(mc);
 	return mc;
+}
+
+void
+metacache_copy_aside(struct metacache *mc)
+{
+	if (mc != NULL)
+		filemap_copy_aside(mc->map);
 }
 
 /* --- kept bodies: one file per version a record names --------------- */

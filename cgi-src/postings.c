@@ -21,9 +21,10 @@
 #define STOP_EVERY 512
 /* How many documents' word sets (up to about 9 KB each) are read between
  * two times their pages are given back: each pass reads every article's
- * words, and the kernel maps 64 KB around each read, so holding the pages
- * of all of them would take hundreds of megabytes at 100,000. */
-#define SWEEP_DOCS 128
+ * words, and the kernel maps 64 KB around each read (or a whole large
+ * folio, up to 1-2 MB: see SWEEP_RECORDS in metacache.c), so holding the
+ * pages of all of them would take hundreds of megabytes at 100,000. */
+#define SWEEP_DOCS 16
 
 struct term {
 	uint32_t hash;      /* 24 bits */

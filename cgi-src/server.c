@@ -113,6 +113,13 @@ server_save(struct server *s)
 	folder_save(s->folder);
 }
 
+void
+server_copy_cache_aside(struct server *s)
+{
+	if (s->folder != NULL)
+		metacache_copy_aside(s->folder->mc);
+}
+
 enum xp_status
 server_init(struct server *s, struct config *cfg, struct xp_error *err)
 {

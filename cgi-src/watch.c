@@ -229,8 +229,10 @@ reattach_cache(struct server *s)
 	if ((mc = metacache_open(s->cfg->cache_dir, s->cfg->articles_dir,
 	    &err)) == NULL)
 		log_error(LOG_WARN, &err);
-	else
+	else {
+		metacache_copy_aside(mc);
 		folder_use_metacache(s->folder, mc);
+	}
 }
 
 /* SIGHUP: read the config again.  All or nothing: the folder and the
@@ -428,6 +430,9 @@ first_load(struct server *s, bool *folder_missing)
 	double secs;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The cache file, mapped at start, is copied while the folder is
+	 * read: a server outlives the few seconds its lease may hold. */
+	server_copy_cache_aside(s);
 	if (server_load(s, &err) != XP_OK) {
 		if (!*folder_missing && !atomic_load(&s->stopping))
 			log_msg(LOG_ERROR, "%s: %s; trying again", err.file,

@@ -5,16 +5,27 @@
  * words instead of copying them to the heap; each holds a reference, so
  * the copy lives exactly as long as the last of them.
  *
- * It is a copy, never the file itself: the cache file may be replaced,
- * truncated or rewritten in place by anyone (cp, rsync --inplace, a
- * restore), and a mapping of it would then read other bytes, or die of
- * SIGBUS past its new end.  The copy lives in an unnamed file of our own
- * (O_TMPFILE in a folder we choose, else a memfd), so its pages can still
- * be given back to the kernel and read again, or, failing both, in
- * private memory that is simply kept. */
+ * What is read is never a file others can change under us: the cache file
+ * may be replaced, truncated or rewritten in place by anyone (cp, rsync
+ * --inplace, a restore), and a mapping of it would then read other bytes,
+ * or die of SIGBUS past its new end.  So it is copied into an unnamed file
+ * of our own (O_TMPFILE in a folder we choose, else a memfd), whose pages
+ * can still be given back to the kernel and read again, or, failing both,
+ * into private memory that is simply kept.
+ *
+ * The copy of a 900 MB cache takes seconds, so a start does not wait for
+ * it: it takes a read lease on the file, under which the kernel holds back
+ * anyone who opens it for writing or truncates it by name (until we let go,
+ * or /proc/sys/fs/lease-break-time), maps the file itself, and copies it
+ * on a thread of its own, swapping the copy in at the same addresses once
+ * it is whole and only then letting go of the lease.  The one change a read lease does not hold back is an open for
+ * reading with O_TRUNC, which nothing ordinary does; it could strike only
+ * in the seconds the copy takes.  Without a lease (a file open for writing
+ * elsewhere, one we do not own, NFS) the copy is made first, as before. */
 #ifndef XP_FILEMAP_H
 #define XP_FILEMAP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,15 +38,35 @@ struct filemap {
 	int fd;             /* a spill's file, appended to; else -1 */
 	size_t used;        /* a spill's bytes written so far (len is the
 	                       room reserved for it) */
+	/* While the file itself is mapped under a lease (see above): */
+	int lease_fd;       /* the leased file, or -1: DATA is our copy */
+	char *scratch_dir;  /* where the copy goes (NULL: a memfd) */
+	pthread_t copier;
+	bool copying;       /* COPIER is to be joined */
+	atomic_bool stop;   /* the last reference is gone: stop copying */
 };
 
-/* Copies the regular file PATH (at most MAX bytes; a symbolic link, FIFO
- * or device is refused without blocking) into an unnamed file in
- * SCRATCH_DIR (NULL: none), else a memfd, else private memory, and maps
- * the copy read-only.  Returns a mapping with one reference, or NULL when
- * the file is missing, empty, too big or cannot be copied. */
+/* Maps the regular file PATH (at most MAX bytes; a symbolic link, FIFO
+ * or device is refused without blocking) read-only: the file itself under
+ * a lease until filemap_copy_aside, else a copy made first, in an unnamed
+ * file in SCRATCH_DIR (NULL: none), else a memfd, else private memory.
+ * Returns a mapping with one reference, or NULL when the file is missing,
+ * empty, too big or cannot be read. */
 struct filemap *filemap_open(const char *path, const char *scratch_dir,
     size_t max);
+
+/* Starts copying M's leased file aside on a thread of its own, which
+ * swaps the copy in and lets go of the lease (nothing to do when M is a
+ * copy already).  Called once the process is confined (the thread
+ * inherits the sandbox of its caller's) by one that will run long: a CGI
+ * process ends sooner than the copy, and simply keeps the lease. */
+void filemap_copy_aside(struct filemap *m);
+
+/* Waits until M's copy is made (or could not be).  Returns true when M is
+ * our copy, false when it is still the leased file.  For tests and for a
+ * caller about to give the file's room back; the thread that opened M, or
+ * one the caller serialises with it. */
+bool filemap_wait_private(struct filemap *m);
 
 /* Lets the kernel take M's pages out of this process: a later read faults
  * them back in from our copy.  For reads that will not come back soon,

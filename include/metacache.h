@@ -49,6 +49,11 @@ struct metacache *metacache_open(const char *dir, const char *articles_dir,
     struct xp_error *err);
 void metacache_free(struct metacache *mc);
 
+/* Starts copying the cache file MC read aside, so that it is no longer
+ * the file others may change (see filemap_copy_aside).  For a process
+ * that serves on, once it is confined; MC NULL is fine. */
+void metacache_copy_aside(struct metacache *mc);
+
 /* The article for NAME if the cache holds it with exactly STAMP: a new
  * reference (caller unrefs) whose bytes are read from the kept copy when
  * the page needs them.  NULL otherwise. */

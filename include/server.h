@@ -63,6 +63,11 @@ enum xp_status server_load(struct server *s, struct xp_error *err);
  * thread that loads, after server_load. */
 void server_save(struct server *s);
 
+/* Starts copying the metadata cache file the folder was read from aside
+ * (see metacache_copy_aside).  For a process that runs on (a server, an
+ * export), once confined; a CGI request ends first and keeps its lease. */
+void server_copy_cache_aside(struct server *s);
+
 /* Waits up to MS milliseconds for the first server_load; true once it
  * has happened.  Safe from any thread. */
 bool server_wait_loaded(struct server *s, unsigned ms);

@@ -298,6 +298,7 @@ test_filemap_private(void **state)
 
 		assert_true(unit_write(dir, "file", text, sizeof(text)));
 		m = filemap_open(path, scratch, 1 << 20);
+		filemap_copy_aside(m);
 		CHECK(m != NULL && m->len == sizeof(text) && m->droppable,
 		    "row %zu: no droppable copy", i);
 		if (m == NULL)
@@ -330,6 +331,74 @@ test_filemap_private(void **state)
 	CHECK(filemap_open(dir, dir, 1 << 20) == NULL, "folder mapped");
 	unit_rmtree(dir);
 	free(dir);
+	CHECK_DONE();
+}
+
+/* A file nobody writes is served at once from under a lease while the
+ * copy is made: a writer waits for the copy, whose bytes are the file's,
+ * and the lease is gone once it is swapped in.  A file someone holds open
+ * for writing gets no lease and is copied before it is served. */
+static void
+test_filemap_lease(void **state)
+{
+	static const struct {
+		const char *what;
+		bool writer_open;      /* another fd holds it open for writing */
+		bool leased;           /* mapped under a lease, copy after */
+	} rows[] = {
+		{ "nobody writes it", false, true },
+		{ "held open for writing", true, false },
+	};
+	const size_t len = 32u << 20;   /* the copy outlasts the checks */
+	char *dir = unit_tempdir(), path[4096], *text = malloc(len);
+	struct filemap *m;
+
+	(void)state;
+	assert_non_null(text);
+	for (size_t i = 0; i < len; i++)
+		text[i] = (char)(i * 31 + i / 4096);
+	unit_path(path, sizeof(path), dir, "file");
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		int held = -1, fd;
+
+		assert_true(unit_write(dir, "file", text, len));
+		if (rows[i].writer_open)
+			assert_true((held = open(path, O_WRONLY)) >= 0);
+		m = filemap_open(path, dir, len);
+		assert_non_null(m);
+		filemap_copy_aside(m);
+		CHECK(m->copying == rows[i].leased, "%s: copying %d", rows[i].what,
+		    m->copying);
+		/* Blocks until the copy is ours when there is a lease. */
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "changed", 7), 7);
+		close(fd);
+		if (held >= 0)
+			close(held);
+		CHECK(memcmp(m->data, text, len) == 0, "%s: the map changed with "
+		    "the file", rows[i].what);
+		CHECK(filemap_wait_private(m), "%s: the copy was not swapped in",
+		    rows[i].what);
+		filemap_drop_pages(m);
+		CHECK(memcmp(m->data, text, len) == 0, "%s: pages given back came "
+		    "back different", rows[i].what);
+		/* No lease left behind: a non-blocking writer gets in. */
+		fd = open(path, O_WRONLY | O_NONBLOCK);
+		CHECK(fd >= 0, "%s: the lease outlived the copy: %s",
+		    rows[i].what, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		filemap_unref(m);
+	}
+	/* Dropped while copying: the copier stops and nothing is left. */
+	assert_true(unit_write(dir, "file", text, len));
+	m = filemap_open(path, dir, len);
+	filemap_copy_aside(m);
+	filemap_unref(m);
+	unit_rmtree(dir);
+	free(dir);
+	free(text);
 	CHECK_DONE();
 }
 
@@ -447,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_patched_records),
 		cmocka_unit_test(test_damaged_anywhere),
 		cmocka_unit_test(test_filemap_private),
+		cmocka_unit_test(test_filemap_lease),
 	};
 
 	xmlInitParser();
