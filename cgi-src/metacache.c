@@ -44,8 +44,9 @@
  * given back, when the whole file's words are read (checked at load,
  * written at save): a few megabytes of them at once rather than 900 MB at
  * 100,000 articles.  The kernel maps 64 KB around each read, or the whole
- * folio holding it: up to 1-2 MB for a file written in large pieces
- * (Linux 6.18), hence 16 rather than 128 (peak 147 MB against 258). */
+ * folio holding it: up to 1-2 MB for a file written in large pieces (the
+ * cache file as saved, read under its lease: see filemap.h), hence 16
+ * rather than 128 (at 128, a warm start peaked at 258 MB instead of 147). */
 #define SWEEP_RECORDS 16
 
 struct meta_record {
