@@ -150,7 +150,9 @@ take_lease(int fd)
  * go of the lease.  The copy's bytes are the file's (nobody could change
  * it meanwhile), so a reader on another thread sees the same bytes before
  * and after the mapping is swapped under it.  Without a copy (stopped,
- * out of room) the lease stays, and with it the file's protection. */
+ * no room on the disk nor in memory) the lease stays: each writer then
+ * waits the lease-break time before the kernel lets it through, which is
+ * as far as protection can go without a copy. */
 static void *
 copier(void *arg)
 {
