@@ -216,6 +216,11 @@ filemap_copy_aside(struct filemap *m)
 {
 	if (m == NULL || m->lease_fd < 0 || m->copying)
 		return;
+	/* A write lease holds back readers too, among them an open for
+	 * reading with O_TRUNC, which truncates through a read lease.  Only
+	 * for the copy's few seconds (a reader waits for it); failing (the
+	 * file is open elsewhere), the read lease stays. */
+	(void)fcntl(m->lease_fd, F_SETLEASE, F_WRLCK);
 	/* No thread: copied now, as if there had been no lease. */
 	if (pthread_create(&m->copier, NULL, copier, m) == 0)
 		m->copying = true;

@@ -18,9 +18,14 @@
  * anyone who opens it for writing or truncates it by name (until we let go,
  * or /proc/sys/fs/lease-break-time), maps the file itself, and copies it
  * on a thread of its own, swapping the copy in at the same addresses once
- * it is whole and only then letting go of the lease.  The one change a read lease does not hold back is an open for
- * reading with O_TRUNC, which nothing ordinary does; it could strike only
- * in the seconds the copy takes.  Without a lease (a file open for writing
+ * it is whole and only then letting go of the lease.  While it copies,
+ * the lease is a write lease when it can be (nobody else has the file
+ * open), which holds back readers too: a read lease lets through an open
+ * for reading with O_TRUNC, which nothing ordinary does, but which would
+ * cut the file short under the map.  What remains open to it is the
+ * moment between the start and the copy (before the server is confined),
+ * a CGI request's life, and a copy begun while another reader had the
+ * file open.  Without a lease (a file open for writing
  * elsewhere, one we do not own, NFS) the copy is made first, as before. */
 #ifndef XP_FILEMAP_H
 #define XP_FILEMAP_H

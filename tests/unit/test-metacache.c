@@ -344,10 +344,13 @@ test_filemap_lease(void **state)
 	static const struct {
 		const char *what;
 		bool writer_open;      /* another fd holds it open for writing */
+		int writer_flags;      /* how the writer opens it meanwhile */
 		bool leased;           /* mapped under a lease, copy after */
 	} rows[] = {
-		{ "nobody writes it", false, true },
-		{ "held open for writing", true, false },
+		{ "nobody writes it", false, O_WRONLY | O_TRUNC, true },
+		/* truncates through a read lease: only a write lease waits */
+		{ "cut by an open for reading", false, O_RDONLY | O_TRUNC, true },
+		{ "held open for writing", true, O_WRONLY | O_TRUNC, false },
 	};
 	const size_t len = 32u << 20;   /* the copy outlasts the checks */
 	char *dir = unit_tempdir(), path[4096], *text = malloc(len);
@@ -370,9 +373,10 @@ test_filemap_lease(void **state)
 		CHECK(m->copying == rows[i].leased, "%s: copying %d", rows[i].what,
 		    m->copying);
 		/* Blocks until the copy is ours when there is a lease. */
-		fd = open(path, O_WRONLY | O_TRUNC);
+		fd = open(path, rows[i].writer_flags);
 		assert_true(fd >= 0);
-		assert_int_equal(write(fd, "changed", 7), 7);
+		if ((rows[i].writer_flags & O_ACCMODE) != O_RDONLY)
+			assert_int_equal(write(fd, "changed", 7), 7);
 		close(fd);
 		if (held >= 0)
 			close(held);
