@@ -8,11 +8,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdio.h"
 #include "filemap.h"
 
+/* How long an open waits for another process's lease on the file. */
+#define LEASE_WAIT_MS 10000
 /* Bytes copied between two looks at a copier's stop flag. */
 #define COPY_CHUNK (1u << 20)
 
@@ -228,6 +231,27 @@ filemap_copy_aside(struct filemap *m)
 		copier(m);
 }
 
+/* Opens PATH to read: without blocking, since a FIFO put there must not
+ * hang the open, and without following a link.  An open held back by a
+ * lease (another xsltpress copying the file aside: seconds) waits for it
+ * on Linux 6.18, but fcntl(2) says it answers EWOULDBLOCK, having asked
+ * the holder to let go: then it is tried again every 20 ms for up to
+ * LEASE_WAIT_MS.  Returns the fd or -1. */
+static int
+open_to_read(const char *path)
+{
+	const struct timespec pause = { 0, 20 * 1000000L };
+	int fd;
+
+	for (unsigned waited = 0;; waited += 20) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY);
+		if (fd >= 0 || errno != EWOULDBLOCK || waited >= LEASE_WAIT_MS)
+			return fd;
+		nanosleep(&pause, NULL);
+	}
+}
+
 struct filemap *
 filemap_open(const char *path, const char *scratch_dir, size_t max)
 {
@@ -238,9 +262,7 @@ filemap_open(const char *path, const char *scratch_dir, size_t max)
 	struct stat st;
 	int fd, copy;
 
-	/* Non-blocking: a FIFO put there must not hang the open. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY)) < 0)
+	if ((fd = open_to_read(path)) < 0)
 		return NULL;
 	/* The size is read under the lease: it cannot change after. */
 	leased = take_lease(fd);

@@ -395,6 +395,21 @@ test_filemap_lease(void **state)
 			close(fd);
 		filemap_unref(m);
 	}
+	/* Opened again while the first copies under its write lease (a
+	 * second server on the same cache): waits for it, gets the bytes. */
+	assert_true(unit_write(dir, "file", text, len));
+	m = filemap_open(path, dir, len);
+	filemap_copy_aside(m);
+	{
+		struct filemap *again = filemap_open(path, dir, len);
+
+		CHECK(again != NULL && again->len == len &&
+		    memcmp(again->data, text, len) == 0, "opened again while "
+		    "copied aside: %s", again == NULL ? "refused" : "other bytes");
+		filemap_copy_aside(again);
+		filemap_unref(again);
+	}
+	filemap_unref(m);
 	/* Dropped while copying: the copier stops and nothing is left. */
 	assert_true(unit_write(dir, "file", text, len));
 	m = filemap_open(path, dir, len);
