@@ -25,8 +25,8 @@
  * cut the file short under the map.  What remains open to it is the
  * moment between the start and the copy (before the server is confined),
  * a CGI request's life, and a copy begun while another reader had the
- * file open.  Without a lease (a file open for writing
- * elsewhere, one we do not own, NFS) the copy is made first, as before. */
+ * file open.  Without a lease (a file open for writing elsewhere, one we
+ * do not own, NFS) the copy is made first, as before. */
 #ifndef XP_FILEMAP_H
 #define XP_FILEMAP_H
 
