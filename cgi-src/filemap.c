@@ -19,6 +19,13 @@
 /* Bytes copied between two looks at a copier's stop flag. */
 #define COPY_CHUNK (1u << 20)
 
+/* True when STOP (NULL: never) says a copy is no longer wanted. */
+static bool
+stopped(const atomic_bool *stop)
+{
+	return stop != NULL && atomic_load(stop);
+}
+
 /* Copies up to LEN bytes of SRC into DST (both at offset 0), giving up
  * when STOP (NULL: never) is set.  Returns the bytes copied: fewer when
  * SRC shrank meanwhile or STOP was set, (size_t)-1 on an error.
@@ -39,11 +46,12 @@ copy_fd(int src, int dst, size_t len, const atomic_bool *stop)
 	char *chunk;
 	ssize_t n = 0;
 
+	/* The clone is the whole file: as long as it has LEN bytes, those
+	 * are the ones copied. */
 	if (ioctl(dst, FICLONE, src) == 0)
-		return fstat(dst, &st) == 0 && st.st_size >= 0 ?
-		    ((size_t)st.st_size < len ? (size_t)st.st_size : len) :
-		    (size_t)-1;
-	while (done < len && !(stop != NULL && atomic_load(stop))) {
+		return fstat(dst, &st) == 0 && (size_t)st.st_size >= len ?
+		    len : (size_t)-1;
+	while (done < len && !stopped(stop)) {
 		size_t want = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
 
 		if ((n = copy_file_range(src, &in, dst, &out, want, 0)) < 0 &&
@@ -53,7 +61,7 @@ copy_fd(int src, int dst, size_t len, const atomic_bool *stop)
 			break;
 		done += (size_t)n;
 	}
-	if (done == len || n == 0 || (stop != NULL && atomic_load(stop)))
+	if (done == len || n == 0 || stopped(stop))
 		return done;
 	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
 	    errno != EOPNOTSUPP && errno != EBADF)
@@ -61,7 +69,7 @@ copy_fd(int src, int dst, size_t len, const atomic_bool *stop)
 	/* Not between these two files: through a buffer, from DONE on. */
 	if ((chunk = malloc(COPY_CHUNK)) == NULL)
 		return (size_t)-1;
-	while (done < len && !(stop != NULL && atomic_load(stop))) {
+	while (done < len && !stopped(stop)) {
 		size_t want = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
 
 		if ((n = pread(src, chunk, want, (off_t)done)) < 0 &&
@@ -93,14 +101,18 @@ scratch_file(const char *dir)
 	return fd;
 }
 
-/* Copies LEN bytes of SRC into a new scratch file in DIR, sealed when it
- * is a memfd.  Returns its fd, or -1 when it cannot be made whole. */
+/* Copies up to LEN bytes of SRC into a new scratch file in DIR, sealed
+ * when it is a memfd.  Returns its fd and the bytes it holds in *GOT (fewer
+ * than LEN when SRC shrank meanwhile or STOP was set), or -1 when nothing
+ * could be copied. */
 static int
-scratch_copy(int src, const char *dir, size_t len, const atomic_bool *stop)
+scratch_copy(int src, const char *dir, size_t len, const atomic_bool *stop,
+    size_t *got)
 {
 	int copy = scratch_file(dir);
 
-	if (copy >= 0 && copy_fd(src, copy, len, stop) != len) {
+	if (copy >= 0 && ((*got = copy_fd(src, copy, len, stop)) == 0 ||
+	    *got == (size_t)-1)) {
 		close(copy);
 		copy = -1;
 	}
@@ -160,13 +172,15 @@ static void *
 copier(void *arg)
 {
 	struct filemap *m = arg;
+	size_t got = 0;
 	int copy;
 
-	copy = scratch_copy(m->lease_fd, m->scratch_dir, m->len, &m->stop);
+	copy = scratch_copy(m->lease_fd, m->scratch_dir, m->len, &m->stop, &got);
 	if (copy < 0)
 		return NULL;
-	if (mmap((void *)m->data, m->len, PROT_READ, MAP_SHARED | MAP_FIXED,
-	    copy, 0) != MAP_FAILED) {
+	/* Only a whole copy: the map past a short one's end would fault. */
+	if (got == m->len && mmap((void *)m->data, m->len, PROT_READ,
+	    MAP_SHARED | MAP_FIXED, copy, 0) != MAP_FAILED) {
 		(void)fcntl(m->lease_fd, F_SETLEASE, F_UNLCK);
 		close(m->lease_fd);
 		m->lease_fd = -1;
@@ -277,9 +291,8 @@ filemap_open(const char *path, const char *scratch_dir, size_t max)
 		return m;
 	if (leased)
 		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
-	if ((copy = scratch_copy(fd, scratch_dir, len, NULL)) >= 0) {
-		addr = mmap(NULL, len, PROT_READ, MAP_SHARED, copy, 0);
-		got = len;
+	if ((copy = scratch_copy(fd, scratch_dir, len, NULL, &got)) >= 0) {
+		addr = mmap(NULL, got, PROT_READ, MAP_SHARED, copy, 0);
 		droppable = addr != MAP_FAILED;
 		close(copy);
 	}
