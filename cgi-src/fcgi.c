@@ -180,6 +180,7 @@ serve_one(struct server *s, FCGX_Request *fr)
 	struct request req;
 	size_t header_len, n;
 	off_t file_len;
+	bool scanning = false;
 	int file_fd;
 
 	/* A cold start of a large folder takes seconds: answer meanwhile, and
@@ -202,8 +203,12 @@ serve_one(struct server *s, FCGX_Request *fr)
 		site_unref(site);
 		return;
 	}
+	if (route_is_search(&req))
+		site = server_search_site(s, site, &scanning);
 	route_respond_fd(site, &s->cache, &req, time(NULL), &response,
 	    &header_len, &file_fd, &file_len);
+	if (scanning)
+		server_search_done(s);
 	n = req.method == METHOD_HEAD ? header_len : response.len;
 	/* A client that went away makes this fail; nothing to do but move on
 	 * to the next request, which libfcgi gives a fresh connection. */

@@ -69,6 +69,16 @@ route_match(const char *pattern, const char *path, char args[][ROUTE_ARG_MAX],
 	return *s == '\0' ? 1 : 0;
 }
 
+bool
+route_is_search(const struct request *req)
+{
+	char args[ROUTE_ARGS][ROUTE_ARG_MAX];
+	size_t nargs;
+
+	return !req->outside_base && req->path != NULL &&
+	    route_match("/search/", req->path, args, &nargs) == 1;
+}
+
 /* Runs the page's handler; a page whose stylesheet failed becomes the
  * 500 error page here, above both page.c and page-error.c. */
 static void

@@ -59,6 +59,13 @@ server_folder_for(const struct config *cfg, struct xp_error *err)
 	return folder;
 }
 
+/* Articles from which a search without postings takes long enough
+ * (about 100 ms at 5,000) to be let through one at a time. */
+#define SEARCH_SCAN_ARTICLES 5000
+/* How long a search waits for the postings before it scans anyway:
+ * below the shipped configs' 30 s read timeout, with room to answer. */
+#define SEARCH_WAIT_MS 20000
+
 enum xp_status
 server_open(struct server *s, struct config *cfg, struct xp_error *err)
 {
@@ -68,6 +75,8 @@ server_open(struct server *s, struct config *cfg, struct xp_error *err)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->publish_lock, NULL);
 	pthread_cond_init(&s->loaded_cond, NULL);
+	pthread_cond_init(&s->postings_cond, NULL);
+	atomic_init(&s->scanning, false);
 	atomic_init(&s->stopping, false);
 	s->cfg = config_ref(cfg);
 	cache_init(&s->cache, cfg->cache ? cfg->cache_size : 0, cfg->cache_bytes);
@@ -220,7 +229,51 @@ server_attach_postings(struct server *s, struct postings *p)
 	if (site != NULL)
 		swap_site(s, site);
 	pthread_mutex_unlock(&s->publish_lock);
+	if (site != NULL) {
+		pthread_mutex_lock(&s->lock);
+		pthread_cond_broadcast(&s->postings_cond);
+		pthread_mutex_unlock(&s->lock);
+	}
 	return site != NULL;
+}
+
+struct site *
+server_search_site(struct server *s, struct site *site, bool *scanning)
+{
+	struct timespec now, until;
+	int64_t left_ms = SEARCH_WAIT_MS;
+
+	*scanning = false;
+	if (site->index->postings != NULL || s->reindexer == NULL ||
+	    site->index->count < SEARCH_SCAN_ARTICLES)
+		return site;
+	if (!atomic_exchange(&s->scanning, true)) {
+		*scanning = true;
+		return site;
+	}
+	pthread_mutex_lock(&s->lock);
+	/* In slices, so that a stop is noticed soon. */
+	while (s->current->index->postings == NULL && left_ms > 0 &&
+	    !atomic_load(&s->stopping)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		until = now;
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&s->postings_cond, &s->lock, &until);
+		left_ms -= 200;
+	}
+	pthread_mutex_unlock(&s->lock);
+	site_unref(site);
+	return server_site(s);
+}
+
+void
+server_search_done(struct server *s)
+{
+	atomic_store(&s->scanning, false);
 }
 
 static struct index *
@@ -272,4 +325,5 @@ server_release(struct server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->publish_lock);
 	pthread_cond_destroy(&s->loaded_cond);
+	pthread_cond_destroy(&s->postings_cond);
 }

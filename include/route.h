@@ -31,6 +31,10 @@ void route_respond_fd(struct site *site, struct cache *cache,
 #define ROUTE_ARGS 3       /* at most this many '*' in a pattern */
 #define ROUTE_ARG_MAX 128  /* bytes of one captured segment, NUL included */
 
+/* True when REQ asks for the search page (whose answer, before a large
+ * site's search postings are built, takes seconds: see server.h). */
+bool route_is_search(const struct request *req);
+
 /* Matches PATH against PATTERN, where each '*' stands for one non-empty
  * segment, copied into ARGS (*NARGS of them).  Returns 1 for a match, 2
  * when PATH matches only with a trailing slash added, 0 otherwise. */

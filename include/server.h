@@ -29,6 +29,12 @@ struct server {
 	 * reindexer) from reading it to swapping, so no update is lost. */
 	pthread_mutex_t publish_lock;
 	struct reindexer *reindexer; /* NULL unless serving FastCGI */
+	/* Until a large site's first search postings are built (seconds
+	 * after a start at 100,000 articles), a search scans every article:
+	 * 1.5-3 s each.  One request at a time does; the others wait on
+	 * postings_cond (with lock) for the postings: see server_search_site. */
+	atomic_bool scanning;
+	pthread_cond_t postings_cond;
 	struct cache cache;          /* rendered pages; locks itself */
 	struct media_cache *media;   /* articles' own files; locks itself */
 	/* The rest is touched only by the thread that loads (main at start,
@@ -67,6 +73,18 @@ void server_save(struct server *s);
  * (see metacache_copy_aside).  For a process that runs on (a server, an
  * export), once confined; a CGI request ends first and keeps its lease. */
 void server_copy_cache_aside(struct server *s);
+
+/* The site a search request (which holds SITE, from server_site) should
+ * be answered from: SITE itself when it has search postings, is small, or
+ * none are coming (no reindexer), or when no other search is scanning
+ * (then *SCANNING is set: call server_search_done after the answer);
+ * else, after waiting up to a bound for the postings, the current site,
+ * SITE's reference given back.  So a spike of searches right after a
+ * start waits seconds for the index instead of queueing scans of seconds
+ * each past the web server's read timeout. */
+struct site *server_search_site(struct server *s, struct site *site,
+    bool *scanning);
+void server_search_done(struct server *s);
 
 /* Waits up to MS milliseconds for the first server_load; true once it
  * has happened.  Safe from any thread. */
